@@ -1,0 +1,161 @@
+"""The OpenAI Realtime API (GA) event format. Older beta names are accepted on input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .actions import (
+    AddCallerNote,
+    AppendCallerAudio,
+    CancelResponse,
+    ConfigureSession,
+    ModelAction,
+    RequestResponse,
+    SubmitToolResult,
+    TruncateAgentAudio,
+)
+from .config import SessionConfig
+from .events import (
+    AgentAudio,
+    AgentTranscriptDelta,
+    AgentTranscriptDone,
+    CallerSpeechStarted,
+    CallerTranscribed,
+    CallerTranscriptionFailed,
+    FunctionCallRequested,
+    ModelEvent,
+    ModelFailed,
+    ModelReady,
+    ResponseFinished,
+    ResponseStarted,
+    Usage,
+)
+
+# Errors after which the session cannot go on; the rest concern one client event.
+FATAL_ERROR_CODES = frozenset({"session_expired", "invalid_api_key", "insufficient_quota"})
+
+
+def base64_size(payload: str) -> int:
+    """Decoded length of well-formed base64, without decoding it."""
+    padding = 2 if payload.endswith("==") else 1 if payload.endswith("=") else 0
+    return len(payload) * 3 // 4 - padding
+
+
+def session_update(config: SessionConfig) -> dict[str, Any]:
+    """The GA `session.update` for `config`: µ-law in and out, so audio passes untouched."""
+    turns = config.turn_taking
+    if turns.kind == "semantic_vad":
+        turn_detection: dict[str, Any] = {"type": "semantic_vad", "eagerness": turns.eagerness}
+    else:
+        turn_detection = {
+            "type": "server_vad",
+            "threshold": turns.threshold,
+            "prefix_padding_ms": turns.prefix_padding_ms,
+            "silence_duration_ms": turns.silence_duration_ms,
+        }
+    transcription: dict[str, Any] = {"model": config.transcription_model}
+    if config.transcription_language:
+        transcription["language"] = config.transcription_language
+    session: dict[str, Any] = {
+        "type": "realtime",
+        "model": config.model,
+        "output_modalities": ["audio"],
+        "instructions": config.instructions,
+        "audio": {
+            "input": {
+                "format": {"type": "audio/pcmu"},
+                "turn_detection": turn_detection,
+                "noise_reduction": {"type": config.noise_reduction} if config.noise_reduction else None,
+                "transcription": transcription,
+            },
+            "output": {"format": {"type": "audio/pcmu"}, "voice": config.voice},
+        },
+    }
+    if config.tools:
+        session["tools"] = [
+            {"type": "function", "name": t.name, "description": t.description, "parameters": t.parameters}
+            for t in config.tools
+        ]
+        session["tool_choice"] = "auto"
+    return {"type": "session.update", "session": session}
+
+
+class OpenAIRealtimeWire:
+    name = "openai"
+
+    def parse(self, text: str) -> ModelEvent | None:
+        try:
+            message = json.loads(text)
+            return self._event(message.get("type", ""), message)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return ModelFailed("unparseable_event", f"{type(exc).__name__} in a server event")
+
+    def _event(self, kind: str, m: dict[str, Any]) -> ModelEvent | None:
+        match kind:
+            case "response.output_audio.delta" | "response.audio.delta":
+                delta = m["delta"]
+                return AgentAudio(m["response_id"], m["item_id"], delta, base64_size(delta), m.get("content_index", 0))
+            case "response.output_audio_transcript.delta" | "response.audio_transcript.delta":
+                return AgentTranscriptDelta(m["response_id"], m["item_id"], m["delta"])
+            case "response.output_audio_transcript.done" | "response.audio_transcript.done":
+                return AgentTranscriptDone(m["response_id"], m["item_id"], m.get("transcript", ""))
+            case "input_audio_buffer.speech_started":
+                return CallerSpeechStarted(m["item_id"])
+            case "conversation.item.input_audio_transcription.completed":
+                return CallerTranscribed(m["item_id"], m.get("transcript", ""))
+            case "conversation.item.input_audio_transcription.failed":
+                return CallerTranscriptionFailed(m["item_id"], (m.get("error") or {}).get("message", ""))
+            case "response.created":
+                return ResponseStarted(m["response"]["id"])
+            case "response.done":
+                response = m["response"]
+                return ResponseFinished(response["id"], response.get("status", ""), _usage(response.get("usage")))
+            case "response.function_call_arguments.done":
+                return FunctionCallRequested(
+                    m.get("response_id", ""), m.get("item_id", ""), m["call_id"], m.get("name", ""), m["arguments"]
+                )
+            case "session.created":
+                return ModelReady()
+            case "error":
+                error = m.get("error") or {}
+                code = str(error.get("code") or error.get("type") or "error")
+                fatal = code in FATAL_ERROR_CODES or error.get("type") == "authentication_error"
+                return ModelFailed(code, str(error.get("message", ""))[:300], fatal)
+        return None
+
+    def encode(self, action: ModelAction) -> str:
+        match action:
+            case AppendCallerAudio(payload=payload):
+                # The caller's base64 passes through as it came; no JSON escaping is needed.
+                return f'{{"type":"input_audio_buffer.append","audio":"{payload}"}}'
+            case ConfigureSession(config=config):
+                return json.dumps(session_update(config))
+            case RequestResponse(instructions=None):
+                return '{"type":"response.create"}'
+            case RequestResponse(instructions=instructions):
+                return json.dumps({"type": "response.create", "response": {"instructions": instructions}})
+            case CancelResponse():
+                return '{"type":"response.cancel"}'
+            case TruncateAgentAudio(item_id=item_id, content_index=index, audio_end_ms=end):
+                return json.dumps(
+                    {
+                        "type": "conversation.item.truncate",
+                        "item_id": item_id,
+                        "content_index": index,
+                        "audio_end_ms": end,
+                    }
+                )
+            case AddCallerNote(text=text):
+                item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+                return json.dumps({"type": "conversation.item.create", "item": item})
+            case SubmitToolResult(call_id=call_id, output=output):
+                item = {"type": "function_call_output", "call_id": call_id, "output": output}
+                return json.dumps({"type": "conversation.item.create", "item": item})
+        raise TypeError(f"the realtime API cannot carry {type(action).__name__}")
+
+
+def _usage(raw: dict[str, Any] | None) -> Usage:
+    if not raw:
+        return Usage()
+    return Usage(int(raw.get("input_tokens", 0)), int(raw.get("output_tokens", 0)), int(raw.get("total_tokens", 0)))

@@ -1,0 +1,262 @@
+"""`CallSession`: one call's logic. Events in, actions out; no I/O, no clock of its own.
+
+The adapters pass `now` (milliseconds on any monotonic clock) with every event, so the
+session can place turns in time and interpolate playback between marks.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from . import actions as act
+from .actions import Action, EndReason, Farewell
+from .config import SessionConfig
+from .events import (
+    AgentAudio,
+    AgentTranscriptDelta,
+    AgentTranscriptDone,
+    CallerAudio,
+    CallerSpeechStarted,
+    CallerTranscribed,
+    CallerTranscriptionFailed,
+    DigitPressed,
+    FunctionCallRequested,
+    ModelEvent,
+    ModelFailed,
+    PlaybackMarked,
+    ResponseFinished,
+    ResponseStarted,
+    StreamStarted,
+    StreamStopped,
+    TelephonyEvent,
+    Usage,
+)
+from .playback import PlaybackTracker
+from .transcript import AGENT, CALLER, Transcript
+
+
+class Phase(enum.Enum):
+    WAITING = "waiting"  # media socket open, no `start` yet
+    LIVE = "live"
+    FAREWELL = "farewell"  # a goodbye or apology clip is playing; the model is ignored
+    ENDED = "ended"
+
+
+class CallSession:
+    """The bridge between one caller and one model session."""
+
+    FAREWELL_MARK = "farewell"
+
+    def __init__(self, config: SessionConfig, *, greet_first: bool = True, greeting: str = "") -> None:
+        self.config = config
+        self.greet_first = greet_first
+        self.greeting = greeting
+        self.phase = Phase.WAITING
+        self.stream_id = ""
+        self.call_id = ""
+        self.playback = PlaybackTracker()
+        self.transcript = Transcript()
+        self.usage = Usage()
+        self.ending: act.EndCall | None = None
+        self._started_at = 0.0
+        self._active_response: str | None = None
+        self._cancelled: set[str] = set()
+        self._model_down: act.EndCall | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def open(self) -> list[Action]:
+        """The model connection is up: configure it (possibly before the stream starts)."""
+        return [act.ConfigureSession(self.config)]
+
+    def carrier_closed(self, now: float) -> list[Action]:
+        """The media socket closed without `stop`."""
+        return self._finish(EndReason.CARRIER_DISCONNECTED, "media socket closed without stop")
+
+    def model_lost(self, reason: EndReason, detail: str, now: float) -> list[Action]:
+        """The model could not be reached or went away: apologise, then end."""
+        if self.phase is Phase.WAITING:
+            self._model_down = act.EndCall(reason, detail)  # apologise once the stream starts
+            return []
+        return self._farewell(Farewell.APOLOGY, reason, detail, now)
+
+    def protocol_error(self, detail: str, now: float) -> list[Action]:
+        """The carrier sent something that cannot be a valid frame."""
+        return [act.Record("bad_frame", detail), *self._farewell(Farewell.APOLOGY, EndReason.BAD_STREAM, detail, now)]
+
+    def hang_up(self, reason: EndReason, now: float, detail: str = "") -> list[Action]:
+        """End the call on our side (time limit, staff, the agent): say goodbye first."""
+        return self._farewell(Farewell.GOODBYE, reason, detail, now)
+
+    def farewell_timed_out(self) -> list[Action]:
+        """The farewell's mark never came back: end anyway."""
+        if self.phase is not Phase.FAREWELL or self.ending is None:
+            return []
+        return self._finish(self.ending.reason, self.ending.detail)
+
+    # --- the carrier ------------------------------------------------------------------
+
+    def on_telephony(self, event: TelephonyEvent, now: float) -> list[Action]:
+        match event:
+            case CallerAudio():
+                return self._caller_audio(event)
+            case PlaybackMarked(name=name):
+                return self._marked(name, now)
+            case StreamStarted():
+                return self._started(event, now)
+            case DigitPressed(digit=digit):
+                if self.phase is not Phase.LIVE:
+                    return []
+                text = f"The caller pressed the key {digit}."
+                return [act.AddCallerNote(text), act.SaveTranscript(self.transcript.note(text, self._offset(now)))]
+            case StreamStopped():
+                return self._finish(EndReason.CALLER_HUNG_UP, "")
+        return []
+
+    def _caller_audio(self, event: CallerAudio) -> list[Action]:
+        if self.phase is Phase.LIVE:
+            if event.stream_id and event.stream_id != self.stream_id:
+                return [act.Record("bad_frame", "media for another stream dropped")]
+            return [act.AppendCallerAudio(event.payload)]
+        if self.phase is Phase.WAITING:
+            return self.protocol_error("media before start", 0.0)
+        return []
+
+    def _started(self, event: StreamStarted, now: float) -> list[Action]:
+        if self.phase is not Phase.WAITING:
+            return [act.Record("bad_frame", "second start ignored")]
+        self.phase = Phase.LIVE
+        self.stream_id, self.call_id = event.stream_id, event.call_id
+        self._started_at = now
+        if self._model_down is not None:
+            return self._farewell(Farewell.APOLOGY, self._model_down.reason, self._model_down.detail, now)
+        if not self.greet_first:
+            return []
+        if self.greeting:
+            # Response-level instructions replace the session's for this turn: keep the persona.
+            directive = f'Begin the call now by saying exactly: "{self.greeting}"'
+            return [act.RequestResponse(f"{self.config.instructions}\n\n{directive}")]
+        return [act.RequestResponse()]
+
+    def _marked(self, name: str, now: float) -> list[Action]:
+        if name == self.FAREWELL_MARK and self.phase is Phase.FAREWELL and self.ending:
+            return self._finish(self.ending.reason, self.ending.detail)
+        self.playback.marked(name, now)
+        return []
+
+    # --- the model --------------------------------------------------------------------
+
+    def on_model(self, event: ModelEvent, now: float) -> list[Action]:
+        if self.phase is not Phase.LIVE:
+            return []
+        match event:
+            case AgentAudio():
+                return self._agent_audio(event, now)
+            case AgentTranscriptDelta(response_id=rid, item_id=item, text=text):
+                self.transcript.turn(item, AGENT, self._offset(now), rid).text += text
+            case AgentTranscriptDone(response_id=rid, item_id=item, text=text):
+                turn = self.transcript.turn(item, AGENT, self._offset(now), rid)
+                turn.text, turn.complete = text or turn.text, True
+                return [act.SaveTranscript(turn.entry())]
+            case CallerSpeechStarted(item_id=item):
+                self.transcript.turn(item, CALLER, self._offset(now))
+                return self._barge_in(now)
+            case CallerTranscribed(item_id=item, text=text):
+                turn = self.transcript.turn(item, CALLER, self._offset(now))
+                turn.text, turn.complete = text.strip(), True
+                return [act.SaveTranscript(turn.entry())]
+            case CallerTranscriptionFailed(item_id=item, message=message):
+                turn = self.transcript.turn(item, CALLER, self._offset(now))
+                turn.text, turn.complete = "(inaudible)", True
+                return [act.Record("model_error", f"transcription failed: {message}"), act.SaveTranscript(turn.entry())]
+            case ResponseStarted(response_id=rid):
+                self._active_response = rid
+            case ResponseFinished():
+                return self._response_finished(event)
+            case FunctionCallRequested(call_id=call_id, name=name, arguments=arguments):
+                return [act.RunTool(call_id, name, arguments)]
+            case ModelFailed(fatal=True, code=code, message=message):
+                return self.model_lost(EndReason.MODEL_ERROR, f"{code}: {message}", now)
+            case ModelFailed(code=code, message=message):
+                return [act.Record("model_error", f"{code}: {message}")]
+        return []
+
+    def tool_result(self, call_id: str, output: str) -> list[Action]:
+        """A tool finished: hand its output to the model and let it answer."""
+        if self.phase is not Phase.LIVE:
+            return []
+        return [act.SubmitToolResult(call_id, output), act.RequestResponse()]
+
+    def _agent_audio(self, event: AgentAudio, now: float) -> list[Action]:
+        if event.response_id in self._cancelled:
+            return []  # a cancelled answer's late audio must not follow the clear
+        self.transcript.turn(event.item_id, AGENT, self._offset(now), event.response_id)
+        mark = self.playback.sent(event.item_id, event.size, now)
+        return [act.PlayAudio(event.payload), act.PlaceMark(mark)]
+
+    def _response_finished(self, event: ResponseFinished) -> list[Action]:
+        self.usage += event.usage
+        if self._active_response == event.response_id:
+            self._active_response = None
+        cancelled = event.response_id in self._cancelled or event.status == "cancelled"
+        self._cancelled.discard(event.response_id)
+        saves: list[Action] = []
+        for turn in self.transcript.of_response(event.response_id):
+            if cancelled and not turn.interrupted and self.playback.received_bytes(turn.key) == 0:
+                turn.interrupted, turn.heard_ms = True, 0  # generated, never played
+            if not turn.saved and (turn.text or turn.interrupted):
+                saves.append(act.SaveTranscript(turn.entry()))
+        return saves
+
+    # --- barge-in ---------------------------------------------------------------------
+
+    def _barge_in(self, now: float) -> list[Action]:
+        """The caller spoke. Stop what is playing at once and tell the model what was heard."""
+        actions: list[Action] = []
+        if self.playback.is_playing:
+            actions.append(act.ClearPlayback())
+        if self._active_response and self._active_response not in self._cancelled:
+            self._cancelled.add(self._active_response)
+            actions.append(act.CancelResponse())
+        actions += self._cut_playback(now, tell_model=True)
+        return actions
+
+    def _cut_playback(self, now: float, *, tell_model: bool) -> list[Action]:
+        """Account for audio dropped from the carrier's queue; the head item was partly heard."""
+        actions: list[Action] = []
+        for item_id in self.playback.queued_items():
+            heard = self.playback.heard_bytes(item_id, now)
+            received = self.playback.received_bytes(item_id)
+            if tell_model and heard > 0:
+                actions.append(act.TruncateAgentAudio(item_id, 0, heard // 8))
+            turn = self.transcript.cut(item_id, heard, received)
+            if turn is not None and (turn.saved or turn.complete):
+                actions.append(act.SaveTranscript(turn.entry()))
+        self.playback.clear()
+        return actions
+
+    # --- ending -----------------------------------------------------------------------
+
+    def _farewell(self, clip: Farewell, reason: EndReason, detail: str, now: float) -> list[Action]:
+        if self.phase is Phase.WAITING:
+            return self._finish(reason, detail)  # no stream yet: nobody to speak to
+        if self.phase is not Phase.LIVE:
+            return []  # already leaving
+        self.phase = Phase.FAREWELL
+        self.ending = act.EndCall(reason, detail)
+        actions: list[Action] = [act.ClearPlayback()] if self.playback.is_playing else []
+        actions += self._cut_playback(now, tell_model=False)
+        actions += [act.SaveTranscript(turn.entry()) for turn in self.transcript.unsaved()]
+        actions.append(act.PlayFarewell(clip, self.FAREWELL_MARK))
+        return actions
+
+    def _finish(self, reason: EndReason, detail: str) -> list[Action]:
+        if self.phase is Phase.ENDED:
+            return []
+        self.phase = Phase.ENDED
+        self.ending = act.EndCall(reason, detail)
+        saves: list[Action] = [act.SaveTranscript(turn.entry()) for turn in self.transcript.unsaved()]
+        return [*saves, self.ending]
+
+    def _offset(self, now: float) -> int:
+        return max(0, int(now - self._started_at)) if self.phase is not Phase.WAITING else 0

@@ -1,0 +1,59 @@
+"""The media-stream websocket: a thin Channels adapter around `CallRunner`."""
+
+from __future__ import annotations
+
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from . import services
+from .realtime import ModelConnector, OpenAIRealtimeConnector
+from .runner import CallRunner
+
+logger = logging.getLogger(__name__)
+
+
+def default_model_connector() -> ModelConnector:
+    return OpenAIRealtimeConnector(settings.OPENAI_REALTIME_URL, settings.OPENAI_API_KEY)
+
+
+class MediaStreamConsumer(AsyncWebsocketConsumer):
+    """Twilio's bidirectional media stream for one call (`/twilio/media/<CallSid>/`)."""
+
+    # Tests replace this to put a fake model behind the bridge.
+    model_connector_factory = staticmethod(default_model_connector)
+
+    runner: CallRunner | None = None
+
+    async def connect(self) -> None:
+        call_sid = self.scope["url_route"]["kwargs"]["call_sid"]
+        setup = await database_sync_to_async(services.bridge_setup)(call_sid=call_sid)
+        if setup is None:
+            logger.warning("media stream refused: no call waiting for a stream as %.64s", call_sid)
+            await database_sync_to_async(services.call_event_record)(
+                call_id=None, kind="stream_rejected", detail=f"no call waiting for a stream as {call_sid[:64]}"
+            )
+            await self.close()
+            return
+        await self.accept()
+        self.runner = CallRunner(
+            setup,
+            send_to_caller=self._send_text,
+            close_caller=self.close,
+            connect_model=self.model_connector_factory(),
+            connect_timeout=settings.REALTIME_CONNECT_TIMEOUT,
+        )
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.runner is None:
+            return
+        await self.runner.on_caller_frame(text_data if text_data is not None else "<binary frame>")
+
+    async def disconnect(self, code: int) -> None:
+        if self.runner is not None:
+            await self.runner.caller_gone()

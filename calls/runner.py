@@ -1,0 +1,241 @@
+"""`CallRunner`: carries out a `CallSession`'s actions against real sockets and the database.
+
+It owns the I/O of one call: the model connection (opened at once, in parallel with
+waiting for the carrier's `start`), the writes queued to the database, the timers. The
+Channels consumer hands it frames; it knows nothing of Channels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from channels.db import database_sync_to_async
+
+from calls import services
+from calls.audio import load_clip
+from calls.bridge import actions as act
+from calls.bridge.actions import EndReason
+from calls.bridge.events import ProtocolError, StreamStarted
+from calls.bridge.openai_wire import OpenAIRealtimeWire
+from calls.bridge.session import CallSession
+from calls.bridge.twilio_wire import TwilioWire
+from calls.bridge.wire import ModelWire, TelephonyWire
+from calls.realtime import ModelConnection, ModelConnector
+from calls.store import CallStore
+from calls.tokens import PARAMETER
+
+logger = logging.getLogger(__name__)
+
+FAREWELL_GRACE_S = 2.0  # after the clip's length, end even if its mark never comes back
+FAREWELL_FRAME_BYTES = 8000  # send farewell clips in one-second media messages
+MAX_PENDING_TO_MODEL = 500  # ~10 s of caller audio held while the model connects
+
+ToolRunner = Callable[[str, str], Awaitable[str]]
+
+
+async def no_tools(name: str, arguments: str) -> str:
+    return json.dumps({"error": f"unknown tool {name!r}"})
+
+
+def now_ms() -> float:
+    return time.monotonic() * 1000
+
+
+class CallRunner:
+    def __init__(
+        self,
+        setup: services.BridgeSetup,
+        *,
+        send_to_caller: Callable[[str], Awaitable[None]],
+        close_caller: Callable[[], Awaitable[None]],
+        connect_model: ModelConnector,
+        connect_timeout: float,
+        run_tool: ToolRunner = no_tools,
+        telephony: TelephonyWire | None = None,
+        model_wire: ModelWire | None = None,
+    ) -> None:
+        self.setup = setup
+        self.session = CallSession(setup.config, greet_first=setup.greet_first, greeting=setup.greeting)
+        self.telephony = telephony or TwilioWire()
+        self.model_wire = model_wire or OpenAIRealtimeWire()
+        self._send_to_caller = send_to_caller
+        self._close_caller = close_caller
+        self._connect_model = connect_model
+        self._connect_timeout = connect_timeout
+        self._run_tool = run_tool
+        self._model: ModelConnection | None = None
+        self._pending_to_model: list[str] = []
+        self._timers: list[asyncio.TimerHandle] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ended = False
+        self.store = CallStore()
+        self._model_task = asyncio.create_task(self._run_model())
+
+    # --- the carrier's side -----------------------------------------------------------
+
+    async def on_caller_frame(self, text: str) -> None:
+        try:
+            event = self.telephony.parse(text)
+        except ProtocolError as exc:
+            await self.execute(self.session.protocol_error(str(exc), now_ms()))
+            return
+        if isinstance(event, StreamStarted) and not await self._stream_allowed(event):
+            return
+        if event is not None:
+            await self.execute(self.session.on_telephony(event, now_ms()))
+
+    async def _stream_allowed(self, event: StreamStarted) -> bool:
+        token = event.parameters.get(PARAMETER, "")
+        allowed = event.call_id == self.setup.call_sid and await database_sync_to_async(services.stream_start)(
+            call_id=self.setup.call_id, call_sid=self.setup.call_sid, token=token, stream_sid=event.stream_id
+        )
+        if not allowed:
+            logger.warning("rejected media stream for %s: token invalid, used or foreign", self.setup.call_sid)
+            self.store.put(
+                services.call_event_record,
+                call_id=self.setup.call_id,
+                kind="stream_rejected",
+                detail="stream token invalid, expired, already used or for another call",
+            )
+            # Not finalised: the CallSid may belong to a genuine call on another socket.
+            self._ended = True
+            await self._close_caller()
+            return False
+        self._later(self.setup.max_call_seconds, self._time_up)
+        return True
+
+    async def caller_gone(self) -> None:
+        """The media socket closed (after `stop`, or dropped)."""
+        await self.execute(self.session.carrier_closed(now_ms()))
+        await self._shutdown()
+
+    # --- the model's side -------------------------------------------------------------
+
+    async def _run_model(self) -> None:
+        try:
+            self._model = await asyncio.wait_for(
+                self._connect_model(model=self.setup.config.model, timeout=self._connect_timeout),
+                self._connect_timeout,
+            )
+        except Exception as exc:
+            detail = f"could not connect to the model: {type(exc).__name__}"
+            await self.execute(self.session.model_lost(EndReason.MODEL_UNAVAILABLE, detail, now_ms()))
+            return
+        await self.execute(self.session.open())
+        pending, self._pending_to_model = self._pending_to_model, []
+        for message in pending:
+            await self._send_to_model(message)
+        detail = "the model closed the connection"
+        try:
+            async for message in self._model:
+                event = self.model_wire.parse(message if isinstance(message, str) else message.decode())
+                if event is not None:
+                    await self.execute(self.session.on_model(event, now_ms()))
+        except Exception as exc:
+            detail = f"model connection lost: {type(exc).__name__}"
+        await self.execute(self.session.model_lost(EndReason.MODEL_CLOSED, detail, now_ms()))
+
+    async def _send_to_model(self, message: str) -> None:
+        if self._model is None:
+            if len(self._pending_to_model) < MAX_PENDING_TO_MODEL:
+                self._pending_to_model.append(message)
+            return
+        try:
+            await self._model.send(message)
+        except Exception:
+            logger.debug("send to model failed for %s", self.setup.call_sid)
+
+    # --- carrying out actions ---------------------------------------------------------
+
+    async def execute(self, actions: list[act.Action]) -> None:
+        stream_id = self.session.stream_id
+        for action in actions:
+            match action:
+                case act.PlayAudio() | act.PlaceMark() | act.ClearPlayback():
+                    await self._to_caller(self.telephony.encode(action, stream_id))
+                case act.PlayFarewell(clip=clip, mark=mark):
+                    await self._play_farewell(clip, mark)
+                case act.SaveTranscript(entry=entry):
+                    self.store.put(services.transcript_save, call_id=self.setup.call_id, entry=entry)
+                case act.Record(kind=kind, detail=detail):
+                    logger.info("call %s: %s: %s", self.setup.call_sid, kind, detail)
+                    self.store.put(services.call_event_record, call_id=self.setup.call_id, kind=kind, detail=detail)
+                case act.RunTool():
+                    self._spawn(self._tool(action))
+                case act.EndCall():
+                    await self._end(action)
+                case _:
+                    await self._send_to_model(self.model_wire.encode(action))
+
+    async def _to_caller(self, text: str) -> None:
+        try:
+            await self._send_to_caller(text)
+        except Exception:
+            logger.debug("send to caller failed for %s", self.setup.call_sid)
+
+    async def _play_farewell(self, clip: act.Farewell, mark: str) -> None:
+        audio = load_clip(clip.value)
+        for start in range(0, len(audio), FAREWELL_FRAME_BYTES):
+            payload = base64.b64encode(audio[start : start + FAREWELL_FRAME_BYTES]).decode("ascii")
+            await self._to_caller(self.telephony.encode(act.PlayAudio(payload), self.session.stream_id))
+        await self._to_caller(self.telephony.encode(act.PlaceMark(mark), self.session.stream_id))
+        self._later(len(audio) / 8000 + FAREWELL_GRACE_S, self.session.farewell_timed_out)
+
+    async def _tool(self, request: act.RunTool) -> None:
+        output = await self._run_tool(request.name, request.arguments)
+        await self.execute(self.session.tool_result(request.call_id, output))
+
+    async def hang_up(self, reason: EndReason, detail: str = "") -> None:
+        """End the call from our side (staff, the agent): the caller hears a goodbye first."""
+        await self.execute(self.session.hang_up(reason, now_ms(), detail))
+
+    def _time_up(self) -> list[act.Action]:
+        return self.session.hang_up(EndReason.MAX_DURATION, now_ms(), "maximum call length reached")
+
+    # --- ending -----------------------------------------------------------------------
+
+    async def _end(self, end: act.EndCall) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        usage = self.session.usage
+        self.store.put(
+            services.call_finish, call_id=self.setup.call_id, reason=end.reason, detail=end.detail, usage=usage
+        )
+        await self._close_model()
+        await self._close_caller()
+
+    async def _close_model(self) -> None:
+        if self._model is not None:
+            try:
+                await asyncio.wait_for(self._model.close(), 2)
+            except Exception:
+                logger.debug("model close failed for %s", self.setup.call_sid)
+        elif not self._model_task.done():
+            self._model_task.cancel()
+
+    async def _shutdown(self) -> None:
+        """Release everything this call holds; safe to call more than once."""
+        for timer in self._timers:
+            timer.cancel()
+        await self._close_model()
+        for task in list(self._tasks):
+            task.cancel()
+        await self.store.drain()
+
+    def _later(self, seconds: float, step: Callable[[], list[act.Action]]) -> None:
+        async def fire() -> None:
+            await self.execute(step())
+
+        loop = asyncio.get_running_loop()
+        self._timers.append(loop.call_later(seconds, lambda: self._spawn(fire())))
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

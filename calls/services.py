@@ -1,0 +1,177 @@
+"""Business logic of calls: screening, the stream handshake, transcripts, finishing.
+
+Views, the media consumer and tasks call these; each is small, keyword-only and typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from agents.models import AccessPolicy, Caller, CallerStatus, PhoneNumber
+from agents.phone import to_e164
+from agents.services import agent_session_config
+from calls.bridge.actions import EndReason, TranscriptEntry
+from calls.bridge.config import SessionConfig
+from calls.bridge.events import Usage
+from calls.tokens import stream_token_call_sid
+
+from .models import Call, CallEvent, CallStatus, EventKind, TranscriptItem
+
+logger = logging.getLogger(__name__)
+
+REFUSAL_MESSAGES = {
+    EndReason.UNKNOWN_NUMBER: "Sorry, this number is not in service. Goodbye.",
+    EndReason.AGENT_UNAVAILABLE: "Sorry, nobody can take your call right now. Please try again later. Goodbye.",
+    EndReason.CALLER_NOT_ALLOWED: "Sorry, this line only takes calls from registered callers. Goodbye.",
+    EndReason.CALLER_BLOCKED: "Sorry, we can't take your call. Goodbye.",
+}
+
+
+def _screen(number: PhoneNumber | None, caller: Caller | None) -> EndReason | None:
+    """Why this call must be refused, or None to connect it."""
+    if number is None:
+        return EndReason.UNKNOWN_NUMBER
+    if number.agent is None or not number.agent.is_active:
+        return EndReason.AGENT_UNAVAILABLE
+    if caller is not None and caller.status == CallerStatus.BLOCKED:
+        return EndReason.CALLER_BLOCKED
+    if number.access_policy == AccessPolicy.ALLOWLIST and caller is None:
+        return EndReason.CALLER_NOT_ALLOWED
+    return None
+
+
+def call_receive(*, call_sid: str, from_number: str, to_number: str, direction: str = "inbound") -> Call:
+    """Record an incoming call and decide whether it reaches an agent. Idempotent on CallSid."""
+    existing = Call.objects.filter(call_sid=call_sid).first()
+    if existing is not None:
+        return existing  # Twilio retried the webhook: same decision
+    number = PhoneNumber.objects.select_related("agent").filter(number=to_e164(to_number) or to_number).first()
+    caller = Caller.objects.select_related("group").filter(number=to_e164(from_number) or from_number).first()
+    refusal = _screen(number, caller)
+    with transaction.atomic():
+        call, _ = Call.objects.get_or_create(
+            call_sid=call_sid,
+            defaults={
+                "from_number": from_number[:32],
+                "to_number": to_number[:32],
+                "direction": direction[:32],
+                "phone_number": number,
+                "agent": number.agent if number else None,
+                "caller": caller,
+                "status": CallStatus.REFUSED if refusal else CallStatus.CONNECTING,
+                "end_reason": refusal or "",
+                "ended_at": timezone.now() if refusal else None,
+            },
+        )
+        if refusal:
+            CallEvent.objects.create(call=call, kind=EventKind.REFUSED, detail=refusal.label)
+            logger.info("refused call %s from %s: %s", call_sid, from_number, refusal.value)
+    return call
+
+
+def refusal_message(call: Call) -> str:
+    return REFUSAL_MESSAGES.get(EndReason(call.end_reason), REFUSAL_MESSAGES[EndReason.AGENT_UNAVAILABLE])
+
+
+@dataclass(frozen=True)
+class BridgeSetup:
+    """What the media consumer needs to bridge one call."""
+
+    call_id: int
+    call_sid: str
+    config: SessionConfig
+    greet_first: bool
+    greeting: str
+    max_call_seconds: int
+
+
+def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
+    """The bridge's configuration for a call waiting for its stream, or None."""
+    call = (
+        Call.objects.select_related("agent", "caller")
+        .filter(call_sid=call_sid, status=CallStatus.CONNECTING, agent__isnull=False)
+        .first()
+    )
+    if call is None:
+        return None
+    agent = call.agent
+    return BridgeSetup(
+        call_id=call.pk,
+        call_sid=call.call_sid,
+        config=agent_session_config(agent, call.caller),
+        greet_first=agent.first_speaker == "agent",
+        greeting=agent.greeting,
+        max_call_seconds=agent.max_call_seconds,
+    )
+
+
+def stream_start(*, call_id: int, call_sid: str, token: str, stream_sid: str) -> bool:
+    """Redeem the stream token (valid, unexpired, unused, for this CallSid) and mark the call live."""
+    if stream_token_call_sid(token, settings.STREAM_TOKEN_MAX_AGE) != call_sid:
+        return False
+    now = timezone.now()
+    redeemed = Call.objects.filter(
+        pk=call_id, call_sid=call_sid, stream_token_used_at__isnull=True, status=CallStatus.CONNECTING
+    ).update(stream_token_used_at=now, answered_at=now, stream_sid=stream_sid[:64], status=CallStatus.IN_PROGRESS)
+    return redeemed == 1
+
+
+def call_event_record(*, call_id: int | None, kind: str, detail: str) -> None:
+    CallEvent.objects.create(call_id=call_id, kind=kind, detail=detail[:500])
+
+
+def transcript_save(*, call_id: int, entry: TranscriptEntry) -> None:
+    """Store a turn; saving the same provider item again updates it (a later cut, the final text)."""
+    TranscriptItem.objects.update_or_create(
+        call_id=call_id,
+        provider_item_id=entry.key,
+        defaults={
+            "order": entry.order,
+            "role": entry.role,
+            "text": entry.text,
+            "full_text": entry.full_text,
+            "interrupted": entry.interrupted,
+            "heard_ms": entry.heard_ms,
+            "offset_ms": entry.offset_ms,
+        },
+    )
+
+
+FAILED_REASONS = {EndReason.MODEL_UNAVAILABLE, EndReason.MODEL_ERROR, EndReason.MODEL_CLOSED, EndReason.BAD_STREAM}
+
+
+def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage) -> None:
+    """Finalise a call once: times, status, why it ended, tokens used."""
+    call = Call.objects.get(pk=call_id)
+    if call.ended_at is not None:
+        return
+    call.ended_at = timezone.now()
+    if call.answered_at:
+        call.duration_seconds = int((call.ended_at - call.answered_at).total_seconds())
+    call.status = CallStatus.FAILED if reason in FAILED_REASONS else CallStatus.COMPLETED
+    call.end_reason, call.end_detail = reason.value, detail[:300]
+    call.input_tokens, call.output_tokens = usage.input_tokens, usage.output_tokens
+    call.total_tokens = usage.total_tokens
+    call.save()
+    logger.info("call %s ended: %s %s", call.call_sid, reason.value, detail)
+
+
+def carrier_status_record(*, call_sid: str, status: str, duration: str | None) -> bool:
+    """Store the carrier's final status and duration. False when the call is unknown."""
+    call = Call.objects.filter(call_sid=call_sid).first()
+    if call is None:
+        return False
+    call.carrier_status = status[:32]
+    if duration and duration.isdigit():
+        call.duration_seconds = int(duration)
+    if call.status == CallStatus.CONNECTING and status in {"completed", "busy", "failed", "no-answer", "canceled"}:
+        # The stream never started; a live call is finalised by its bridge instead.
+        call.ended_at = timezone.now()
+        call.status = CallStatus.FAILED
+    call.save()
+    return True

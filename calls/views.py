@@ -1,0 +1,65 @@
+"""Twilio's webhooks and the health check."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.twiml.voice_response import Connect, Stream, VoiceResponse
+
+from . import services
+from .models import CallStatus
+from .routing import media_stream_path
+from .tokens import PARAMETER, issue_stream_token
+from .twilio_auth import public_url, twilio_signature_required
+
+
+def _twiml(response: VoiceResponse) -> HttpResponse:
+    return HttpResponse(str(response), content_type="text/xml")
+
+
+def media_stream_url(request: HttpRequest, call_sid: str) -> str:
+    """The websocket Twilio opens: same public host, ws(s) scheme."""
+    base = public_url(request).split("/twilio/", 1)[0]
+    scheme, _, host = base.partition("://")
+    return f"{'wss' if scheme == 'https' else 'ws'}://{host}{media_stream_path(call_sid)}"
+
+
+@csrf_exempt
+@require_POST
+@twilio_signature_required
+def voice(request: HttpRequest) -> HttpResponse:
+    """ "A call comes in": connect it to its agent over a media stream, or refuse it politely."""
+    form = request.POST
+    if not form.get("CallSid") or not form.get("To"):
+        return HttpResponseBadRequest("CallSid and To are required.")
+    call = services.call_receive(
+        call_sid=form["CallSid"],
+        from_number=form.get("From", ""),
+        to_number=form["To"],
+        direction=form.get("Direction", "inbound"),
+    )
+    response = VoiceResponse()
+    if call.status != CallStatus.CONNECTING:
+        response.say(services.refusal_message(call))
+        response.hangup()
+        return _twiml(response)
+    stream = Stream(url=media_stream_url(request, call.call_sid))
+    stream.parameter(name=PARAMETER, value=issue_stream_token(call.call_sid))
+    connect = Connect()
+    connect.append(stream)
+    response.append(connect)
+    return _twiml(response)
+
+
+@csrf_exempt
+@require_POST
+@twilio_signature_required
+def status(request: HttpRequest) -> HttpResponse:
+    """Status callback: the carrier's final word on the call."""
+    services.carrier_status_record(
+        call_sid=request.POST.get("CallSid", ""),
+        status=request.POST.get("CallStatus", ""),
+        duration=request.POST.get("CallDuration"),
+    )
+    return HttpResponse(status=204)

@@ -1,0 +1,8 @@
+"""voiceagent: an AI agent on a business's phone lines."""
+
+from __future__ import annotations
+
+# Load the Celery app whenever Django starts so @shared_task binds to it.
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)
