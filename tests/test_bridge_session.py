@@ -186,3 +186,10 @@ def test_fatal_model_errors_end_the_call_politely(fatal_code):
     out = session.on_model(ModelFailed(fatal_code, "bye", fatal=True), 10)
     assert of_type(out, act.PlayFarewell)
     assert session.ending.reason is EndReason.MODEL_ERROR
+
+
+def test_caller_leaving_during_the_apology_keeps_the_real_reason():
+    session = live_session()
+    session.model_lost(EndReason.MODEL_CLOSED, "socket closed", 10)
+    out = session.on_telephony(StreamStopped(), 20)
+    assert out[-1] == act.EndCall(EndReason.MODEL_CLOSED, "socket closed")

@@ -253,6 +253,8 @@ class CallSession:
     def _finish(self, reason: EndReason, detail: str) -> list[Action]:
         if self.phase is Phase.ENDED:
             return []
+        if self.phase is Phase.FAREWELL and self.ending is not None:
+            reason, detail = self.ending.reason, self.ending.detail  # the caller left during our farewell
         self.phase = Phase.ENDED
         self.ending = act.EndCall(reason, detail)
         saves: list[Action] = [act.SaveTranscript(turn.entry()) for turn in self.transcript.unsaved()]

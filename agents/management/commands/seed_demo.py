@@ -1,0 +1,58 @@
+"""`manage.py seed_demo`: the demo agent, number and caller; idempotent."""
+
+from __future__ import annotations
+
+import os
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from agents.models import AccessPolicy, Agent, Caller, CallerGroup, FirstSpeaker, PhoneNumber
+
+DEMO_NUMBER = "+15005550006"
+DEMO_CALLER = "+15550100001"
+DEMO_INSTRUCTIONS = (
+    "You are the friendly receptionist of Acme Plumbing. Answer briefly, in one or two short "
+    "sentences, as on the phone. Opening hours: Monday to Saturday, 9am to 6pm."
+)
+
+
+class Command(BaseCommand):
+    help = "Create the demo agent, phone number, allowlisted caller and (if configured) a staff login."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        agent, _ = Agent.objects.get_or_create(
+            name="Demo receptionist",
+            defaults={
+                "instructions": DEMO_INSTRUCTIONS,
+                "greeting": "Hello! Thanks for calling. How can I help you today?",
+                "first_speaker": FirstSpeaker.AGENT,
+            },
+        )
+        PhoneNumber.objects.update_or_create(
+            number=DEMO_NUMBER,
+            defaults={"label": "Demo line", "agent": agent, "access_policy": AccessPolicy.ALLOWLIST},
+        )
+        group, _ = CallerGroup.objects.get_or_create(name="primary", defaults={"description": "Main contacts"})
+        Caller.objects.get_or_create(
+            number=DEMO_CALLER, defaults={"name": "Jordan Demo", "group": group, "email": "jordan@example.com"}
+        )
+        self.stdout.write(f"Demo agent {agent.name!r} answers {DEMO_NUMBER}; allowlisted caller {DEMO_CALLER}.")
+        self._superuser()
+
+    def _superuser(self) -> None:
+        username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
+        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
+        if not (username and password):
+            return
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": os.environ.get("DJANGO_SUPERUSER_EMAIL", "")}
+        )
+        if created or not user.check_password(password):
+            user.set_password(password)
+        user.is_staff = user.is_superuser = True
+        user.save()
+        self.stdout.write(f"Staff login: {username} ({'created' if created else 'updated'}).")

@@ -1,0 +1,189 @@
+"""The media-stream consumer through Channels' WebsocketCommunicator, with a fake model."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from calls import services
+from calls.consumers import MediaStreamConsumer
+from calls.models import Call, CallEvent, CallStatus, TranscriptItem
+from calls.tokens import issue_stream_token
+from voiceagent.asgi import application
+
+from .fakes import FakeConnector
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+FRAME = base64.b64encode(bytes(range(160))).decode()
+
+
+@pytest.fixture
+def connector(monkeypatch):
+    fake = FakeConnector()
+    monkeypatch.setattr(MediaStreamConsumer, "model_connector_factory", staticmethod(lambda: fake))
+    return fake
+
+
+@pytest.fixture
+def incoming_call(demo_number, demo_caller) -> Call:
+    return services.call_receive(call_sid="CA" + "1" * 32, from_number="+15550100001", to_number="+15005550006")
+
+
+def start_message(call_sid: str, token: str, stream_sid: str = "MZ1") -> str:
+    start = {"streamSid": stream_sid, "callSid": call_sid, "customParameters": {"call_token": token}}
+    return json.dumps({"event": "start", "sequenceNumber": "1", "streamSid": stream_sid, "start": start})
+
+
+def media(payload: str = FRAME, stream_sid: str = "MZ1") -> str:
+    return json.dumps({"event": "media", "streamSid": stream_sid, "media": {"payload": payload}})
+
+
+async def open_stream(call: Call) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, f"/twilio/media/{call.call_sid}/")
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_to(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+    return communicator
+
+
+async def closed(communicator: WebsocketCommunicator) -> bool:
+    """Read what the bridge still sends until it closes the socket."""
+    while (output := await communicator.receive_output(5))["type"] == "websocket.send":
+        pass
+    return output["type"] == "websocket.close"
+
+
+async def refresh(call: Call) -> Call:
+    return await Call.objects.select_related(None).aget(pk=call.pk)
+
+
+async def test_a_call_is_bridged_both_ways_and_recorded(connector, incoming_call):
+    communicator = await open_stream(incoming_call)
+    await asyncio.wait_for(connector.connected.wait(), 5)
+    model = connector.models[0]
+    (update,) = await model.wait_for("session.update")
+    assert connector.requested == ["gpt-realtime"]
+    assert update["session"]["audio"]["input"]["format"] == {"type": "audio/pcmu"}
+    assert "Jordan" in update["session"]["instructions"]  # what staff know about the caller
+
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    (greeting,) = await model.wait_for("response.create")
+    assert "Hello from Acme!" in greeting["response"]["instructions"]
+
+    await communicator.send_to(media())
+    (append,) = await model.wait_for("input_audio_buffer.append")
+    assert append["audio"] == FRAME  # byte for byte
+
+    model.emit(type="response.created", response={"id": "r1"})
+    model.emit(type="response.output_audio.delta", response_id="r1", item_id="i1", delta=FRAME)
+    out = json.loads(await communicator.receive_from())
+    assert out == {"event": "media", "streamSid": "MZ1", "media": {"payload": FRAME}}
+    mark = json.loads(await communicator.receive_from())
+    assert mark["event"] == "mark"
+    model.emit(type="response.output_audio_transcript.done", response_id="r1", item_id="i1", transcript="Hi there.")
+    model.emit(type="response.done", response={"id": "r1", "status": "completed", "usage": {"total_tokens": 42}})
+
+    await communicator.send_to(json.dumps({"event": "mark", "streamSid": "MZ1", "mark": mark["mark"]}))
+    await communicator.send_to(json.dumps({"event": "stop", "streamSid": "MZ1", "stop": {}}))
+    assert (await communicator.receive_output(5))["type"] == "websocket.close"
+    await asyncio.wait_for(model.closed.wait(), 5)
+    await communicator.disconnect()
+
+    call = await refresh(incoming_call)
+    assert call.status == CallStatus.COMPLETED and call.end_reason == "caller_hung_up"
+    assert call.stream_sid == "MZ1" and call.total_tokens == 42 and call.answered_at and call.ended_at
+    texts = [t async for t in TranscriptItem.objects.filter(call=call).values_list("role", "text")]
+    assert texts == [("agent", "Hi there.")]
+
+
+async def test_a_reused_token_closes_the_socket_and_is_recorded(connector, incoming_call):
+    token = issue_stream_token(incoming_call.call_sid)
+    await sync_to_async(services.stream_start)(
+        call_id=incoming_call.pk, call_sid=incoming_call.call_sid, token=token, stream_sid="MZ0"
+    )
+    await Call.objects.filter(pk=incoming_call.pk).aupdate(status=CallStatus.CONNECTING)  # as if still ringing
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, token))
+    assert (await communicator.receive_output(5))["type"] == "websocket.close"
+    await communicator.disconnect()
+    assert await CallEvent.objects.filter(call=incoming_call, kind="stream_rejected").aexists()
+    assert (await refresh(incoming_call)).ended_at is None  # a replay must not end the genuine call
+
+
+async def test_a_token_for_another_call_is_refused(connector, incoming_call):
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token("CA-someone-else")))
+    assert (await communicator.receive_output(5))["type"] == "websocket.close"
+    await communicator.disconnect()
+    assert (await refresh(incoming_call)).status == CallStatus.CONNECTING
+
+
+async def test_a_stream_for_an_unknown_call_is_rejected_at_the_handshake(connector, db):
+    communicator = WebsocketCommunicator(application, "/twilio/media/CA-unknown/")
+    connected, _ = await communicator.connect()
+    assert not connected
+    assert await CallEvent.objects.filter(kind="stream_rejected", call=None).aexists()
+    assert connector.requested == []  # no model session was opened
+
+
+@pytest.mark.parametrize(
+    "bad_frame",
+    ["{not json", media(payload="%%%not-base64%%%"), media(payload=base64.b64encode(b"\xff" * 9000).decode())],
+    ids=["malformed-json", "invalid-base64", "oversized"],
+)
+async def test_a_malformed_frame_ends_that_call_politely_and_keeps_what_was_said(connector, incoming_call, bad_frame):
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await asyncio.wait_for(connector.connected.wait(), 5)
+    model = connector.models[0]
+    await model.wait_for("response.create")
+    model.emit(type="conversation.item.input_audio_transcription.completed", item_id="u1", transcript="Hello?")
+    model.emit(type="input_audio_buffer.speech_started", item_id="u2")
+    await model.wait_for("response.create")  # events are processed in order: the transcript is queued
+    await communicator.send_to(bad_frame)
+    apology = json.loads(await communicator.receive_from())
+    assert apology["event"] == "media"  # the apology clip
+    while (message := json.loads(await communicator.receive_from()))["event"] == "media":
+        pass
+    assert message == {"event": "mark", "streamSid": "MZ1", "mark": {"name": "farewell"}}
+    await communicator.send_to(json.dumps({"event": "mark", "streamSid": "MZ1", "mark": {"name": "farewell"}}))
+    assert (await communicator.receive_output(5))["type"] == "websocket.close"
+    await communicator.disconnect()
+    call = await refresh(incoming_call)
+    assert call.end_reason == "bad_stream" and call.status == CallStatus.FAILED
+    assert await TranscriptItem.objects.filter(call=call, text="Hello?").aexists()
+    assert await CallEvent.objects.filter(call=call, kind="bad_frame").aexists()
+
+
+async def test_model_unreachable_the_caller_hears_the_apology_and_the_reason_is_stored(monkeypatch, incoming_call):
+    connector = FakeConnector(error=ConnectionRefusedError())
+    monkeypatch.setattr(MediaStreamConsumer, "model_connector_factory", staticmethod(lambda: connector))
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    first = json.loads(await communicator.receive_from())
+    assert first["event"] == "media"
+    await communicator.send_to(json.dumps({"event": "stop", "streamSid": "MZ1", "stop": {}}))
+    assert await closed(communicator)
+    await communicator.disconnect()
+    call = await refresh(incoming_call)
+    assert call.end_reason == "model_unavailable"
+    assert "ConnectionRefusedError" in call.end_detail
+
+
+async def test_model_dropping_mid_call_apologises_and_ends(connector, incoming_call):
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await asyncio.wait_for(connector.connected.wait(), 5)
+    model = connector.models[0]
+    await model.wait_for("response.create")
+    model.hang_up()
+    assert json.loads(await communicator.receive_from())["event"] == "media"
+    await communicator.disconnect()  # the caller hangs up during the apology
+    call = await refresh(incoming_call)
+    assert call.end_reason == "model_closed" and call.ended_at is not None
