@@ -1,0 +1,115 @@
+"""What the simulated caller does, tick by tick: a pure state machine over the line clock.
+
+:class:`CallerTurn` decides, for each 20 ms tick, whether the caller starts speaking,
+which 160 bytes go up the line, which DTMF digits are pressed and whether to hang up. It
+only reads the :class:`~calls.simulator.playback.PlaybackQueue` to know what the caller
+has heard; it never touches a socket or a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from calls.simulator.playback import FRAME_BYTES, SILENCE, PlaybackQueue
+
+SILENT_FRAME = bytes([SILENCE]) * FRAME_BYTES
+
+
+@dataclass
+class CallScript:
+    """The caller's side of one call. All times are ms on the stream's clock.
+
+    - ``speak_after_ms``: speak this long after the stream starts; ``None`` means once
+      the agent's first playback has drained (no agent audio for ``drained_after_ms``).
+    - ``barge_in_after_ms``: speak this long after the first agent audio *started*
+      playing, talking over it; overrides ``speak_after_ms``.
+    - ``hangup_after_ms``: once the utterance has ended, hang up when the agent's answer
+      (audio played after the utterance) has drained, or when this much time has passed.
+    - ``max_call_ms``: hard bound on the stream's length, whatever happens.
+    - ``dtmf``: ``(ms, digit)`` key presses.
+    - ``drained_after_ms``: how long playback must stay silent to count as drained; it
+      bridges short underruns when the server streams audio about as fast as real time.
+    """
+
+    caller_audio: bytes
+    speak_after_ms: int | None = None
+    barge_in_after_ms: int | None = None
+    hangup_after_ms: int = 8000
+    max_call_ms: int = 20000
+    dtmf: list[tuple[int, str]] = field(default_factory=list)
+    drained_after_ms: int = 500
+
+
+class CallerTurn:
+    """Runtime state of a :class:`CallScript`: one utterance, some digits, one hang-up."""
+
+    def __init__(self, script: CallScript) -> None:
+        self.script = script
+        self.position = 0  # utterance bytes already sent
+        self.started_ms: int | None = None
+        self.ended_ms: int | None = None
+        self._dtmf = sorted(script.dtmf)
+
+    @property
+    def speaking(self) -> bool:
+        """Whether the utterance has started and not yet ended."""
+        return self.started_ms is not None and self.ended_ms is None
+
+    def digits_due(self, now_ms: int) -> list[str]:
+        """Digits whose scheduled time has come, in order; each is returned once."""
+        due = [digit for at_ms, digit in self._dtmf if at_ms <= now_ms]
+        self._dtmf = [(at_ms, digit) for at_ms, digit in self._dtmf if at_ms > now_ms]
+        return due
+
+    def next_frame(self, frame_ms: int, playback: PlaybackQueue) -> bytes:
+        """The 160 bytes the caller sends for the slot starting at ``frame_ms``.
+
+        Silence (0xFF) before and after the utterance, as a real phone line sends; the
+        utterance's last frame is padded with silence.
+        """
+        if self.started_ms is None and self._speak_due(frame_ms, playback):
+            self.started_ms = frame_ms
+        if not self.speaking:
+            return SILENT_FRAME
+        audio = self.script.caller_audio
+        chunk = audio[self.position : self.position + FRAME_BYTES]
+        self.position += len(chunk)
+        if self.position >= len(audio):
+            self.ended_ms = frame_ms + len(chunk) // 8
+        return chunk.ljust(FRAME_BYTES, bytes([SILENCE]))
+
+    def hangup_due(self, now_ms: int, playback: PlaybackQueue) -> str | None:
+        """Why the caller hangs up now (``"max_call_ms"``, ``"answered"``,
+        ``"hangup_after_ms"``), or ``None`` to stay on the line."""
+        if now_ms >= self.script.max_call_ms:
+            return "max_call_ms"
+        if self.ended_ms is None:
+            return None
+        if self._answer_drained(now_ms, playback):
+            return "answered"
+        if now_ms >= self.ended_ms + self.script.hangup_after_ms:
+            return "hangup_after_ms"
+        return None
+
+    def _speak_due(self, now_ms: int, playback: PlaybackQueue) -> bool:
+        script = self.script
+        if script.barge_in_after_ms is not None:
+            if not playback.segments:
+                return False
+            return now_ms >= playback.segments[0].start_ms + script.barge_in_after_ms
+        if script.speak_after_ms is not None:
+            return now_ms >= script.speak_after_ms
+        return bool(playback.segments) and self._drained(now_ms, playback)
+
+    def _answer_drained(self, now_ms: int, playback: PlaybackQueue) -> bool:
+        assert self.ended_ms is not None
+        last = playback.segments[-1] if playback.segments else None
+        if last is None or (last.end_ms is not None and last.end_ms <= self.ended_ms):
+            return False  # nothing heard since the caller stopped talking
+        return self._drained(now_ms, playback)
+
+    def _drained(self, now_ms: int, playback: PlaybackQueue) -> bool:
+        end_ms = playback.segments[-1].end_ms
+        if playback.playing or end_ms is None:
+            return False
+        return now_ms >= end_ms + self.script.drained_after_ms
