@@ -23,3 +23,12 @@ def demo_number(demo_agent) -> PhoneNumber:
 def demo_caller(db) -> Caller:
     group = CallerGroup.objects.create(name="primary")
     return Caller.objects.create(number="+15550100001", name="Jordan", group=group, notes="Prefers mornings.")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """A real redis-server on a free loopback port, for this test session."""
+    from .servers import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make demo`: migrate, seed, start the realtime stand-in (when there is no OpenAI key) and
+# daphne, place one simulated call through the real endpoints, then keep serving.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PORT=${PORT:-8000}
+STANDIN_PORT=${STANDIN_PORT:-8765}
+mkdir -p .demo
+export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT}
+
+if [ -z "${OPENAI_API_KEY:-}" ]; then
+  export OPENAI_REALTIME_URL="ws://127.0.0.1:$STANDIN_PORT/v1/realtime"
+  use_standin=1
+else
+  use_standin=0
+fi
+
+# A demo staff login, made once per checkout and kept out of git.
+if [ ! -f .demo/login ]; then
+  printf 'admin %s\n' "$($PY -c 'import secrets; print(secrets.token_urlsafe(12))')" > .demo/login
+fi
+read -r demo_user demo_password < .demo/login
+export DJANGO_SUPERUSER_USERNAME="$demo_user" DJANGO_SUPERUSER_PASSWORD="$demo_password"
+
+$PY manage.py migrate --noinput >/dev/null
+$PY manage.py seed_demo
+
+pids=()
+cleanup() { [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+if [ "$use_standin" = 1 ]; then
+  $PY manage.py realtime_standin --port "$STANDIN_PORT" >.demo/standin.log 2>&1 &
+  pids+=($!)
+  echo "Realtime stand-in on ws://127.0.0.1:$STANDIN_PORT (no OPENAI_API_KEY set)."
+fi
+.venv/bin/daphne -b 127.0.0.1 -p "$PORT" voiceagent.asgi:application >.demo/daphne.log 2>&1 &
+pids+=($!)
+
+$PY - "$PORT" <<'PYEOF'
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/healthz"
+for _ in range(100):
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit(f"the server did not answer {url}; see .demo/daphne.log")
+PYEOF
+echo "Server on $PUBLIC_URL. Placing a simulated call from +15550100001 to +15005550006..."
+$PY manage.py simulate_call --base-url "$PUBLIC_URL"
+
+echo
+echo "Admin:  $PUBLIC_URL/admin/   login: $demo_user / $demo_password"
+echo "Call again with: .venv/bin/python manage.py simulate_call --barge-in"
+echo "Serving until Ctrl-C (logs in .demo/)."
+wait

@@ -1,0 +1,109 @@
+"""Real servers on loopback for integration tests: redis-server and daphne."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OutputReader:
+    """Drains a process's output in a thread (a full pipe would stall it) and keeps the lines."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self._found = threading.Event()
+        self._needle = ""
+        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+
+    def wait_for(self, needle: str, what: str, timeout: float = 30) -> None:
+        """Block until a line containing `needle` appears (the process says it is ready)."""
+        self._needle = needle
+        self._thread.start()
+        if not self._found.wait(timeout):
+            raise RuntimeError(f"{what} was not ready in {timeout} s:\n{''.join(self.lines[-20:])}")
+
+    def _read(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            self.lines.append(line)
+            if self._needle in line:
+                self._found.set()
+        self._found.set()  # exited: wake the waiter, who sees no needle in the lines
+
+
+def _wait_for_line(process: subprocess.Popen, needle: str, what: str) -> OutputReader:
+    reader = OutputReader(process)
+    reader.wait_for(needle, what)
+    if not any(needle in line for line in reader.lines):
+        raise RuntimeError(f"{what} exited before it was ready:\n{''.join(reader.lines[-20:])}")
+    return reader
+
+
+@contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    exe = shutil.which("redis-server")
+    if exe is None:
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail("redis-server is required here (REQUIRE_REDIS is set) but is not installed")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(
+        [*args, "--dir", str(workdir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        _wait_for_line(process, "Ready to accept connections", "redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def server_env(workdir: Path, **overrides: str) -> dict[str, str]:
+    """The environment of a server process under test: a file database of its own, DEBUG on."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OPENAI_", "TWILIO_", "REDIS_"))}
+    env.update(
+        DEBUG="on",
+        SECRET_KEY="test-secret-key-for-e2e-only",
+        DATABASE_URL=f"sqlite:///{workdir / 'e2e.sqlite3'}",
+        TWILIO_AUTH_TOKEN="e2e-auth-token",
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="INFO",
+    )
+    env.update(overrides)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+@contextmanager
+def daphne_server(env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "voiceagent.asgi:application"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        process.output = _wait_for_line(process, "Listening on TCP address", "daphne")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()

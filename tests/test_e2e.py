@@ -1,0 +1,105 @@
+"""End to end: a real daphne (with channels-redis on a real redis-server), a real websocket,
+the realtime stand-in and the simulated carrier, through the public endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from calls.audio import CLIP_TEXT, load_clip
+from calls.simulator import CallScript, SimulatedCall
+from calls.standin import RealtimeStandin
+
+from .servers import daphne_server, free_port, manage, server_env
+
+pytestmark = [pytest.mark.e2e, pytest.mark.redis]
+
+AUTH_TOKEN = "e2e-auth-token"
+
+
+class Server:
+    def __init__(self, url: str, standin_port: int, database: Path, process) -> None:
+        self.url, self.standin_port, self.database, self.process = url, standin_port, database, process
+
+    def log(self) -> str:
+        return "".join(self.process.output.lines[-40:])
+
+    def rows(self, sql: str, *params) -> list[tuple]:
+        with sqlite3.connect(self.database) as db:
+            return db.execute(sql, params).fetchall()
+
+    def transcript(self, call_sid: str) -> list[tuple]:
+        return self.rows(
+            "SELECT t.role, t.text, t.full_text, t.interrupted, t.heard_ms FROM calls_transcriptitem t"
+            ' JOIN calls_call c ON c.id = t.call_id WHERE c.call_sid = ? ORDER BY t."order"',
+            call_sid,
+        )
+
+    def call(self, call_sid: str) -> tuple:
+        return self.rows("SELECT status, end_reason, total_tokens FROM calls_call WHERE call_sid = ?", call_sid)[0]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, redis_url):
+    workdir = tmp_path_factory.mktemp("e2e")
+    port, standin_port = free_port(), free_port()
+    env = server_env(
+        workdir,
+        PUBLIC_URL=f"http://127.0.0.1:{port}",
+        OPENAI_REALTIME_URL=f"ws://127.0.0.1:{standin_port}/v1/realtime",
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        REDIS_URL=redis_url,
+    )
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    with daphne_server(env, port) as process:
+        yield Server(f"http://127.0.0.1:{port}", standin_port, workdir / "e2e.sqlite3", process)
+
+
+async def test_a_call_through_daphne_reaches_the_model_and_back(server):
+    async with RealtimeStandin(port=server.standin_port) as standin:
+        call = SimulatedCall(base_url=server.url, auth_token=AUTH_TOKEN)
+        result = await call.run(CallScript(caller_audio=load_clip("caller_question"), hangup_after_ms=6000))
+        model = await standin.wait_for_session()
+        async with asyncio.timeout(10):
+            await model.closed.wait()  # the bridge closes the model session when the call ends
+
+    assert not result.refused and not result.protocol_errors, result
+    greeting = load_clip("greeting")
+    assert bytes(result.played[: len(greeting)]) == greeting  # the greeting's audio, untouched
+    assert model.input_audio == result.caller_bytes_sent  # the caller's audio, byte for byte
+    assert model.session_updates[0]["audio"]["input"]["format"] == {"type": "audio/pcmu"}
+    assert model.authorization is None  # no key configured: no bearer header sent
+    assert server.transcript(call.call_sid) == [
+        ("agent", CLIP_TEXT["greeting"], "", 0, None),
+        ("caller", CLIP_TEXT["caller_question"], "", 0, None),
+        ("agent", CLIP_TEXT["answer"], "", 0, None),
+    ]
+    status, reason, tokens = server.call(call.call_sid)
+    assert (status, reason) == ("completed", "caller_hung_up") and tokens > 0
+
+
+async def test_barge_in_over_the_greeting_truncates_to_what_the_caller_heard(server):
+    async with RealtimeStandin(port=server.standin_port) as standin:
+        call = SimulatedCall(base_url=server.url, auth_token=AUTH_TOKEN)
+        script = CallScript(caller_audio=load_clip("caller_question"), barge_in_after_ms=1200, hangup_after_ms=5000)
+        result = await call.run(script)
+        model = await standin.wait_for_session()
+        async with asyncio.timeout(10):
+            await model.closed.wait()
+
+    assert result.clears, "the bridge never cleared the caller's playback"
+    clear = result.clears[0]
+    assert clear.was_playing
+    (truncate,) = model.truncates
+    greeting_item = truncate["item_id"]
+    assert abs(truncate["audio_end_ms"] - clear.played_ms_at_clear) <= 20, (truncate, clear)
+    assert clear.received_within_window_bytes == 0  # no stale audio after the clear
+    role, text, full_text, interrupted, heard_ms = server.transcript(call.call_sid)[0]
+    assert (role, interrupted, full_text) == ("agent", 1, CLIP_TEXT["greeting"])
+    assert heard_ms == truncate["audio_end_ms"]
+    assert full_text.startswith(text) and len(text) < len(full_text)
+    assert model.audio_sent[greeting_item] > heard_ms * 8  # most of the greeting was never heard
