@@ -11,6 +11,7 @@ from django.conf import settings
 from . import services
 from .realtime import ModelConnector, OpenAIRealtimeConnector
 from .runner import CallRunner
+from .twilio_auth import stream_signature_is_valid
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +31,15 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         call_sid = self.scope["url_route"]["kwargs"]["call_sid"]
         setup = await database_sync_to_async(services.bridge_setup)(call_sid=call_sid)
-        if setup is None:
-            logger.warning("media stream refused: no call waiting for a stream as %.64s", call_sid)
+        problem = None
+        if not stream_signature_is_valid(self.scope):
+            problem = "wrong X-Twilio-Signature on the stream handshake"
+        elif setup is None:
+            problem = "no call waiting for a stream"
+        if problem:
+            logger.warning("media stream for %.64s refused: %s", call_sid, problem)
             await database_sync_to_async(services.call_event_record)(
-                call_id=None, kind="stream_rejected", detail=f"no call waiting for a stream as {call_sid[:64]}"
+                call_id=setup.call_id if setup else None, kind="stream_rejected", detail=f"{problem} ({call_sid[:64]})"
             )
             await self.close()
             return

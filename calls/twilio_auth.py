@@ -37,3 +37,28 @@ def twilio_signature_required(view: Callable[..., HttpResponse]) -> Callable[...
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def stream_url(scope: dict) -> str:
+    """The websocket URL Twilio opened (and signed), as the TwiML named it."""
+    path = scope["path"] + (f"?{scope['query_string'].decode()}" if scope.get("query_string") else "")
+    if settings.PUBLIC_URL:
+        scheme, _, host = settings.PUBLIC_URL.partition("://")
+        return f"{'wss' if scheme == 'https' else 'ws'}://{host}{path}"
+    headers = dict(scope.get("headers", []))
+    host = headers.get(b"host", b"").decode("latin-1")
+    return f"{scope.get('scheme', 'ws')}://{host}{path}"
+
+
+def stream_signature_is_valid(scope: dict) -> bool:
+    """Check the handshake's X-Twilio-Signature, when it carries one.
+
+    Twilio signs the stream URL with no parameters. A handshake without the header is let
+    through to the stream token, which every stream must present anyway; a wrong one is not.
+    """
+    signature = dict(scope.get("headers", [])).get(b"x-twilio-signature")
+    if signature is None:
+        return True
+    url = stream_url(scope)
+    https_url = "https" + url.removeprefix("wss") if url.startswith("wss") else "http" + url.removeprefix("ws")
+    return any(signature_is_valid(candidate, {}, signature.decode("latin-1")) for candidate in (url, https_url))

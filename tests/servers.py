@@ -24,34 +24,43 @@ def free_port() -> int:
 
 
 class OutputReader:
-    """Drains a process's output in a thread (a full pipe would stall it) and keeps the lines."""
+    """Drains a process's output in a thread (a full pipe would stall it) and keeps the lines.
+
+    `wait_for` blocks until a line containing a text appears: servers say when they are
+    ready, and daphne logs when a call is finalised, so tests wait on those events.
+    """
 
     def __init__(self, process: subprocess.Popen) -> None:
         self.lines: list[str] = []
-        self._found = threading.Event()
-        self._needle = ""
-        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._changed = threading.Condition()
+        self._open = True
+        threading.Thread(target=self._read, args=(process,), daemon=True).start()
 
-    def wait_for(self, needle: str, what: str, timeout: float = 30) -> None:
-        """Block until a line containing `needle` appears (the process says it is ready)."""
-        self._needle = needle
-        self._thread.start()
-        if not self._found.wait(timeout):
-            raise RuntimeError(f"{what} was not ready in {timeout} s:\n{''.join(self.lines[-20:])}")
+    def wait_for(self, needle: str, timeout: float = 30) -> bool:
+        def seen() -> bool:
+            return any(needle in line for line in self.lines) or not self._open
+
+        with self._changed:
+            self._changed.wait_for(seen, timeout)
+            return any(needle in line for line in self.lines)
+
+    def tail(self, count: int = 40) -> str:
+        return "".join(self.lines[-count:])
 
     def _read(self, process: subprocess.Popen) -> None:
         for line in process.stdout:
-            self.lines.append(line)
-            if self._needle in line:
-                self._found.set()
-        self._found.set()  # exited: wake the waiter, who sees no needle in the lines
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._open = False
+            self._changed.notify_all()
 
 
 def _wait_for_line(process: subprocess.Popen, needle: str, what: str) -> OutputReader:
     reader = OutputReader(process)
-    reader.wait_for(needle, what)
-    if not any(needle in line for line in reader.lines):
-        raise RuntimeError(f"{what} exited before it was ready:\n{''.join(reader.lines[-20:])}")
+    if not reader.wait_for(needle):
+        raise RuntimeError(f"{what} was not ready:\n{reader.tail(20)}")
     return reader
 
 

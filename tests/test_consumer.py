@@ -187,3 +187,51 @@ async def test_model_dropping_mid_call_apologises_and_ends(connector, incoming_c
     await communicator.disconnect()  # the caller hangs up during the apology
     call = await refresh(incoming_call)
     assert call.end_reason == "model_closed" and call.ended_at is not None
+
+
+async def test_a_handshake_with_a_forged_signature_is_rejected(connector, incoming_call):
+    headers = [(b"host", b"testserver"), (b"x-twilio-signature", b"Zm9yZ2VkIHNpZ25hdHVyZQ==")]
+    communicator = WebsocketCommunicator(application, f"/twilio/media/{incoming_call.call_sid}/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert not connected
+    assert await CallEvent.objects.filter(call=incoming_call, kind="stream_rejected").aexists()
+    assert connector.requested == []
+
+
+async def test_a_handshake_signed_by_twilio_is_accepted(connector, incoming_call, settings):
+    from twilio.request_validator import RequestValidator
+
+    url = f"ws://testserver/twilio/media/{incoming_call.call_sid}/"
+    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, {})
+    headers = [(b"host", b"testserver"), (b"x-twilio-signature", signature.encode())]
+    communicator = WebsocketCommunicator(application, f"/twilio/media/{incoming_call.call_sid}/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.disconnect()
+
+
+async def test_the_socket_dropping_without_stop_closes_the_model_session(connector, incoming_call):
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await asyncio.wait_for(connector.connected.wait(), 5)
+    model = connector.models[0]
+    await model.wait_for("response.create")
+    await communicator.disconnect()  # no stop: the carrier's socket just went away
+    await asyncio.wait_for(model.closed.wait(), 1)  # nothing stays open (and billed) behind a dead call
+    call = await refresh(incoming_call)
+    assert call.end_reason == "carrier_disconnected" and call.status == CallStatus.COMPLETED
+
+
+async def test_the_call_is_ended_politely_at_the_agent_s_maximum_length(connector, incoming_call):
+    agent = await sync_to_async(lambda: incoming_call.agent)()  # read again when the stream opens
+    agent.max_call_seconds = 1
+    await agent.asave()
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    while (message := json.loads(await communicator.receive_from(5)))["event"] != "mark":
+        assert message["event"] == "media"  # the goodbye clip
+    assert message["mark"]["name"] == "farewell"
+    await communicator.send_to(json.dumps({"event": "mark", "streamSid": "MZ1", "mark": {"name": "farewell"}}))
+    assert await closed(communicator)
+    await communicator.disconnect()
+    assert (await refresh(incoming_call)).end_reason == "max_duration"

@@ -24,8 +24,10 @@ class Server:
     def __init__(self, url: str, standin_port: int, database: Path, process) -> None:
         self.url, self.standin_port, self.database, self.process = url, standin_port, database, process
 
-    def log(self) -> str:
-        return "".join(self.process.output.lines[-40:])
+    async def call_finalised(self, call_sid: str) -> None:
+        """Wait for daphne to log that it finalised the call (the row is written by then)."""
+        found = await asyncio.to_thread(self.process.output.wait_for, f"call {call_sid} ended", 10)
+        assert found, self.process.output.tail()
 
     def rows(self, sql: str, *params) -> list[tuple]:
         with sqlite3.connect(self.database) as db:
@@ -66,6 +68,7 @@ async def test_a_call_through_daphne_reaches_the_model_and_back(server):
         model = await standin.wait_for_session()
         async with asyncio.timeout(10):
             await model.closed.wait()  # the bridge closes the model session when the call ends
+    await server.call_finalised(call.call_sid)
 
     assert not result.refused and not result.protocol_errors, result
     greeting = load_clip("greeting")
@@ -90,6 +93,7 @@ async def test_barge_in_over_the_greeting_truncates_to_what_the_caller_heard(ser
         model = await standin.wait_for_session()
         async with asyncio.timeout(10):
             await model.closed.wait()
+    await server.call_finalised(call.call_sid)
 
     assert result.clears, "the bridge never cleared the caller's playback"
     clear = result.clears[0]
