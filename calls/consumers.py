@@ -9,6 +9,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import services
+from .bridge.actions import EndReason
+from .live import call_group
 from .realtime import ModelConnector, OpenAIRealtimeConnector
 from .runner import CallRunner
 from .twilio_auth import stream_signature_is_valid
@@ -28,6 +30,10 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
 
     runner: CallRunner | None = None
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.joined: list[str] = []
+
     async def connect(self) -> None:
         call_sid = self.scope["url_route"]["kwargs"]["call_sid"]
         setup = await database_sync_to_async(services.bridge_setup)(call_sid=call_sid)
@@ -44,6 +50,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         await self.accept()
+        await self._join(call_group(call_sid))
         self.runner = CallRunner(
             setup,
             send_to_caller=self._send_text,
@@ -51,6 +58,21 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             connect_model=self.model_connector_factory(),
             connect_timeout=settings.REALTIME_CONNECT_TIMEOUT,
         )
+
+    async def _join(self, group: str) -> None:
+        """Listen for staff commands; without a working channel layer the call still goes on."""
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+            # Not in self.groups: Channels would leave those before disconnect() and, with
+            # Redis down, raise before the call is finalised. We leave it ourselves, last.
+            self.joined.append(group)
+        except Exception as exc:
+            logger.warning("could not join %s (%s): staff hang-up unavailable for this call", group, exc)
+
+    async def call_hangup(self, event: dict) -> None:
+        """A staff member ended the call from the live page (possibly in another process)."""
+        if self.runner is not None:
+            await self.runner.hang_up(EndReason.STAFF_ENDED, f"ended by {event.get('by', 'staff')}")
 
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)
@@ -63,3 +85,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.runner is not None:
             await self.runner.caller_gone()
+        for group in self.joined:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                logger.debug("could not leave %s", group)

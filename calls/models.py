@@ -39,6 +39,7 @@ class Call(models.Model):
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     end_reason = models.CharField(max_length=40, choices=END_REASON_CHOICES, blank=True)
     end_detail = models.CharField(max_length=300, blank=True)
+    ended_by = models.CharField(max_length=150, blank=True, help_text="The staff member who hung up, if one did.")
     stream_token_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     input_tokens = models.PositiveIntegerField(default=0)
     output_tokens = models.PositiveIntegerField(default=0)

@@ -25,6 +25,7 @@ from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.session import CallSession
 from calls.bridge.twilio_wire import TwilioWire
 from calls.bridge.wire import ModelWire, TelephonyWire
+from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
 from calls.store import CallStore
 from calls.tokens import PARAMETER
@@ -56,6 +57,7 @@ class CallRunner:
         connect_model: ModelConnector,
         connect_timeout: float,
         run_tool: ToolRunner = no_tools,
+        live: LivePublisher | None = None,
         telephony: TelephonyWire | None = None,
         model_wire: ModelWire | None = None,
     ) -> None:
@@ -68,6 +70,7 @@ class CallRunner:
         self._connect_model = connect_model
         self._connect_timeout = connect_timeout
         self._run_tool = run_tool
+        self.live = live or LivePublisher()
         self._model: ModelConnection | None = None
         self._pending_to_model: list[str] = []
         self._timers: list[asyncio.TimerHandle] = []
@@ -107,6 +110,7 @@ class CallRunner:
             await self._close_caller()
             return False
         self._later(self.setup.max_call_seconds, self._time_up)
+        self.live.publish(call_state_message(self.setup.call_sid, "started"))
         return True
 
     async def caller_gone(self) -> None:
@@ -162,6 +166,7 @@ class CallRunner:
                     await self._play_farewell(clip, mark)
                 case act.SaveTranscript(entry=entry):
                     self.store.put(services.transcript_save, call_id=self.setup.call_id, entry=entry)
+                    self.live.publish(transcript_message(self.setup.call_sid, entry))
                 case act.Record(kind=kind, detail=detail):
                     logger.info("call %s: %s: %s", self.setup.call_sid, kind, detail)
                     self.store.put(services.call_event_record, call_id=self.setup.call_id, kind=kind, detail=detail)
@@ -207,6 +212,7 @@ class CallRunner:
         self.store.put(
             services.call_finish, call_id=self.setup.call_id, reason=end.reason, detail=end.detail, usage=usage
         )
+        self.live.publish(call_state_message(self.setup.call_sid, "ended", end.reason.value))
         await self._close_model()
         await self._close_caller()
 
@@ -227,6 +233,7 @@ class CallRunner:
         for task in list(self._tasks):
             task.cancel()
         await self.store.drain()
+        await self.live.flush()
 
     def _later(self, seconds: float, step: Callable[[], list[act.Action]]) -> None:
         async def fire() -> None:

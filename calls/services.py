@@ -161,6 +161,19 @@ def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage) -
     logger.info("call %s ended: %s %s", call.call_sid, reason.value, detail)
 
 
+def call_request_hangup(*, call_sid: str, username: str) -> bool:
+    """Ask the process holding a live call to end it (with a goodbye). False if it is not live."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from .live import call_group
+
+    if not Call.objects.filter(call_sid=call_sid, status=CallStatus.IN_PROGRESS).update(ended_by=username[:150]):
+        return False
+    async_to_sync(get_channel_layer().group_send)(call_group(call_sid), {"type": "call.hangup", "by": username})
+    return True
+
+
 def carrier_status_record(*, call_sid: str, status: str, duration: str | None) -> bool:
     """Store the carrier's final status and duration. False when the call is unknown."""
     call = Call.objects.filter(call_sid=call_sid).first()

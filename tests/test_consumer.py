@@ -235,3 +235,31 @@ async def test_the_call_is_ended_politely_at_the_agent_s_maximum_length(connecto
     assert await closed(communicator)
     await communicator.disconnect()
     assert (await refresh(incoming_call)).end_reason == "max_duration"
+
+
+async def test_staff_hang_up_crosses_the_channel_layer_and_ends_the_call_with_a_goodbye(connector, incoming_call):
+    from channels.layers import get_channel_layer
+
+    from calls.live import LIVE_GROUP
+
+    layer = get_channel_layer()
+    watcher = await layer.new_channel()
+    await layer.group_add(LIVE_GROUP, watcher)
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    assert (await asyncio.wait_for(layer.receive(watcher), 5))["state"] == "started"
+    model = (await asyncio.wait_for(connector.connected.wait(), 5), connector.models[0])[1]
+    model.emit(type="conversation.item.input_audio_transcription.completed", item_id="u1", transcript="Hi")
+    live = await asyncio.wait_for(layer.receive(watcher), 5)
+    assert live["type"] == "live.transcript" and live["entry"]["text"] == "Hi"
+
+    assert await sync_to_async(services.call_request_hangup)(call_sid=incoming_call.call_sid, username="olivia")
+    while (message := json.loads(await communicator.receive_from(5)))["event"] != "mark":
+        assert message["event"] == "media"  # the goodbye
+    await communicator.send_to(json.dumps({"event": "mark", "streamSid": "MZ1", "mark": {"name": "farewell"}}))
+    assert await closed(communicator)
+    await communicator.disconnect()
+    ended = await asyncio.wait_for(layer.receive(watcher), 5)
+    assert (ended["state"], ended["reason"]) == ("ended", "staff_ended")
+    call = await refresh(incoming_call)
+    assert (call.end_reason, call.ended_by, call.end_detail) == ("staff_ended", "olivia", "ended by olivia")
