@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from agents.models import Agent, Caller, PhoneNumber
@@ -15,6 +17,15 @@ class CallStatus(models.TextChoices):
     CONNECTING = "connecting", "Connecting"
     IN_PROGRESS = "in_progress", "In progress"
     COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class StepStatus(models.TextChoices):
+    """A post-call step's progress; empty means none was scheduled (refused calls, older calls)."""
+
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
     FAILED = "failed", "Failed"
 
 
@@ -44,10 +55,20 @@ class Call(models.Model):
     input_tokens = models.PositiveIntegerField(default=0)
     output_tokens = models.PositiveIntegerField(default=0)
     total_tokens = models.PositiveIntegerField(default=0)
+    # After the call (calls/postcall): each step's status, the last failure, and what it produced.
+    summary = models.TextField(blank=True)
+    extracted = models.JSONField(default=dict, blank=True, help_text="The agent's extraction fields, by name.")
+    summary_status = models.CharField(max_length=10, choices=StepStatus.choices, blank=True)
+    extraction_status = models.CharField(max_length=10, choices=StepStatus.choices, blank=True)
+    notify_status = models.CharField(max_length=10, choices=StepStatus.choices, blank=True)
+    postcall_error = models.CharField(
+        max_length=300, blank=True, help_text="The last post-call failure (step: reason), never a secret."
+    )
 
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["status", "started_at"])]
+        permissions = [("hangup_call", "Can hang up a call in progress")]
 
     def __str__(self) -> str:
         return f"{self.from_number} → {self.to_number} ({self.call_sid})"
@@ -109,3 +130,71 @@ class CallEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.detail[:60]}"
+
+
+# --- After the call: what to extract, and who was emailed ------------------------------
+
+#: A JSON key the model fills in and a lookup the admin filters on: no "__", no leading digit.
+extraction_name_validator = RegexValidator(
+    r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", "Lower-case letters, digits and single underscores, e.g. follow_up_needed."
+)
+
+
+class ExtractionKind(models.TextChoices):
+    TEXT = "text", "Text"
+    BOOLEAN = "boolean", "Yes / no"
+    NUMBER = "number", "Number"
+    CHOICE = "choice", "One of a list"
+
+
+class ExtractionField(models.Model):
+    """One thing staff want pulled out of every call an agent takes (e.g. the callback number)."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="extraction_fields")
+    name = models.CharField(max_length=50, validators=[extraction_name_validator])
+    description = models.CharField(
+        max_length=300, help_text="What to pull out, as you would tell a colleague; the model reads this."
+    )
+    kind = models.CharField(max_length=10, choices=ExtractionKind.choices, default=ExtractionKind.TEXT)
+    choices = models.TextField(blank=True, help_text='For "one of a list": the allowed answers, one per line.')
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["agent", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["agent", "name"], name="extraction_field_unique_per_agent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        if self.kind == ExtractionKind.CHOICE and not self.choice_list():
+            raise ValidationError({"choices": "List at least one answer, one per line."})
+
+
+class DeliveryStatus(models.TextChoices):
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class EmailDelivery(models.Model):
+    """One notification email of a call to one recipient; unique, so a retried task never sends twice."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="email_deliveries")
+    recipient = models.EmailField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.SENDING)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["call", "recipient"]
+        verbose_name_plural = "email deliveries"
+        constraints = [models.UniqueConstraint(fields=["call", "recipient"], name="email_delivery_unique_per_call")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.get_status_display()}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -14,13 +15,14 @@ from django.utils import timezone
 
 from agents.models import AccessPolicy, Caller, CallerStatus, PhoneNumber
 from agents.phone import to_e164
-from agents.services import agent_session_config
+from agents.services import agent_greeting, agent_session_config
 from calls.bridge.actions import EndReason, TranscriptEntry
 from calls.bridge.config import SessionConfig
 from calls.bridge.events import Usage
 from calls.tokens import stream_token_call_sid
 
 from .models import Call, CallEvent, CallStatus, EventKind, TranscriptItem
+from .postcall.services import postcall_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +107,7 @@ def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
         call_sid=call.call_sid,
         config=agent_session_config(agent, call.caller),
         greet_first=agent.first_speaker == "agent",
-        greeting=agent.greeting,
+        greeting=agent_greeting(agent, call.caller),
         max_call_seconds=agent.max_call_seconds,
     )
 
@@ -159,6 +161,8 @@ def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage) -
     call.total_tokens = usage.total_tokens
     call.save()
     logger.info("call %s ended: %s %s", call.call_sid, reason.value, detail)
+    # Summary, extraction, email: queued once the row is committed, and started off this (database) thread.
+    transaction.on_commit(partial(postcall_enqueue, call_id=call.pk))
 
 
 def call_request_hangup(*, call_sid: str, username: str) -> bool:

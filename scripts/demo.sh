@@ -6,11 +6,14 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PORT=${PORT:-8000}
 STANDIN_PORT=${STANDIN_PORT:-8765}
+TEXT_PORT=${TEXT_PORT:-8766}
 mkdir -p .demo
 export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT}
 
 if [ -z "${OPENAI_API_KEY:-}" ]; then
   export OPENAI_REALTIME_URL="ws://127.0.0.1:$STANDIN_PORT/v1/realtime"
+  # Summaries and extraction go to the stand-in's text API too.
+  export OPENAI_BASE_URL="http://127.0.0.1:$TEXT_PORT/v1"
   use_standin=1
 else
   use_standin=0
@@ -32,9 +35,9 @@ trap cleanup EXIT
 trap 'exit 0' INT TERM
 
 if [ "$use_standin" = 1 ]; then
-  $PY manage.py realtime_standin --port "$STANDIN_PORT" >.demo/standin.log 2>&1 &
+  $PY manage.py realtime_standin --port "$STANDIN_PORT" --text-port "$TEXT_PORT" >.demo/standin.log 2>&1 &
   pids+=($!)
-  echo "Realtime stand-in on ws://127.0.0.1:$STANDIN_PORT (no OPENAI_API_KEY set)."
+  echo "Realtime stand-in on ws://127.0.0.1:$STANDIN_PORT, text API on :$TEXT_PORT (no OPENAI_API_KEY set)."
 fi
 .venv/bin/daphne -b 127.0.0.1 -p "$PORT" voiceagent.asgi:application >.demo/daphne.log 2>&1 &
 pids+=($!)

@@ -116,3 +116,25 @@ def daphne_server(env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """A real `celery -A voiceagent worker` (prefork, one child) on the broker in env's REDIS_URL.
+
+    `process.output.wait_for(...)` waits on its log lines (task results, our services' INFO lines).
+    """
+    command = [
+        *(sys.executable, "-m", "celery", "-A", "voiceagent", "worker", "-l", "info", "-c", "1"),
+        *("--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"e2e-{os.getpid()}@%h"),
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        process.output = _wait_for_line(process, " ready.", "celery worker")
+        yield process
+    finally:
+        process.terminate()  # warm shutdown: the running task (if any) finishes first
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()

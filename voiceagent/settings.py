@@ -142,12 +142,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Keep Django's LOGGING in the worker: its handler carries the filter that redacts secrets.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 if "EMAIL_URL" in env:
     vars().update(env.email("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="voiceagent@localhost")
+
+# --- After the call (calls/postcall): summary, extraction, email ------------------------
+POSTCALL_ENABLED = env.bool("POSTCALL_ENABLED", default=True)
+POSTCALL_MAX_RETRIES = env.int("POSTCALL_MAX_RETRIES", default=3)
+# Seconds before the first retry of a failed step; doubles each time.
+POSTCALL_RETRY_DELAY = env.float("POSTCALL_RETRY_DELAY", default=10.0)
+POSTCALL_TEXT_TIMEOUT = env.float("POSTCALL_TEXT_TIMEOUT", default=30.0)
 
 # --- Production hardening (on whenever DEBUG is off) ------------------------------------
 if not DEBUG:

@@ -1,7 +1,8 @@
 """``python manage.py realtime_standin``: run the local OpenAI Realtime stand-in.
 
 Set ``OPENAI_REALTIME_URL`` to the printed URL to run calls, demos and end-to-end
-tests without an OpenAI key or network. Every event received and
+tests without an OpenAI key or network. Beside it, on ``--text-port``, the text API
+stand-in answers ``POST /v1/responses`` (summaries): set ``OPENAI_BASE_URL`` to its URL. Every event received and
 sent is logged at INFO, one short line each.
 """
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.management.base import BaseCommand, CommandError
 
 from calls.standin.server import RealtimeStandin, StandinOptions, describe
+from calls.standin.text_api import TextApiStandin
 
 if TYPE_CHECKING:
     from django.core.management.base import CommandParser
@@ -45,6 +47,7 @@ class Command(BaseCommand):
             "time like OpenAI, 0.1 with --chunk-ms 100 is real time",
         )
         parser.add_argument("--chunk-ms", type=int, default=100, help="ms per delta")
+        parser.add_argument("--text-port", type=int, default=8766, help="port of the text API stand-in")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._configure_logging(options["verbosity"])
@@ -56,17 +59,21 @@ class Command(BaseCommand):
         # Ctrl-C makes asyncio.run cancel _serve (whose finally closes the server
         # and its connections cleanly) and then re-raise KeyboardInterrupt.
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(self._serve(standin))
+            asyncio.run(self._serve(standin, TextApiStandin(options["host"], options["text_port"])))
 
-    async def _serve(self, standin: RealtimeStandin) -> None:
+    async def _serve(self, standin: RealtimeStandin, text_api: TextApiStandin) -> None:
         try:
             await standin.start()
+            await text_api.start()
         except OSError as exc:  # port in use, bad interface
-            raise CommandError(f"cannot listen on {standin.host}:{standin.port}: {exc}") from exc
+            await standin.stop()
+            raise CommandError(f"cannot listen on {standin.host}: {exc}") from exc
         try:
             self.stdout.write(f"Realtime stand-in listening on {standin.url} (Ctrl-C to stop)")
+            self.stdout.write(f"Text API stand-in listening on {text_api.url}")
             await asyncio.Event().wait()  # forever, until cancelled by Ctrl-C
         finally:
+            await text_api.stop()
             await standin.stop()
 
     def _configure_logging(self, verbosity: int) -> None:
