@@ -1,31 +1,213 @@
+"""The agents back office: personas with their history, the numbers they answer, caller groups.
+
+Callers (with CSV import and export) live in `caller_admin.py`.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
+from datetime import timedelta
 
-from .models import Agent, Caller, CallerGroup, PhoneNumber
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from calls.models import ExtractionField
+
+from . import caller_admin  # noqa: F401  (registers CallerAdmin)
+from .models import Agent, AgentVersion, CallerGroup, GroupGreeting, PhoneNumber
+from .services import agent_duplicate, agent_session_preview, agent_version_record, agent_version_restore
+
+RECENT_CALLS_DAYS = 7
+AFTER_THE_CALL_PLACEHOLDER = (
+    "Summaries and notifications after each call will be set here once post-call work ships; "
+    "nothing happens after a call yet beyond storing its transcript."
+)
+
+
+class GroupGreetingInline(admin.TabularInline):
+    model = GroupGreeting
+    fields = ["group", "greeting"]
+    extra = 0
+    verbose_name = "greeting for a caller group"
+    verbose_name_plural = "Greetings per caller group ({first_name} is filled in; others hear the default greeting)"
+
+
+class ExtractionFieldInline(admin.TabularInline):
+    """What post-call work pulls out of each call this agent takes (calls/postcall)."""
+
+    model = ExtractionField
+    fields = ["order", "name", "kind", "description", "choices"]
+    extra = 0
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
+    verbose_name_plural = "After the call: what to extract from each call"
+
+
+class AgentVersionInline(admin.TabularInline):
+    """Instruction history: read-only, newest first, each with a way back."""
+
+    model = AgentVersion
+    fields = ["changed_at", "changed_by", "instructions", "greeting", "restore"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "History of instructions and greeting"
+
+    def get_queryset(self, request):
+        newest = AgentVersion.objects.filter(agent=OuterRef("agent")).order_by("-changed_at", "-pk").values("pk")[:1]
+        return super().get_queryset(request).select_related("changed_by").annotate(newest_pk=Subquery(newest))
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Whoever may see the agent may see how its instructions came to be.
+        return request.user.has_perm("agents.view_agent") or request.user.has_perm("agents.change_agent")
+
+    @admin.display(description="")
+    def restore(self, version: AgentVersion) -> str:
+        if version.pk == version.newest_pk:
+            return "current"
+        url = reverse("admin:agents_agent_restore_version", args=[version.agent_id, version.pk])
+        return format_html('<a class="button" href="{}">Restore this version</a>', url)
 
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ["name", "realtime_model", "voice", "first_speaker", "turn_detection", "is_active"]
-    list_filter = ["is_active", "realtime_model", "voice"]
-    search_fields = ["name", "instructions"]
+    list_display = ["name", "realtime_model", "voice", "first_speaker", "turn_detection", "number_count", "is_active"]
+    list_filter = ["is_active", "realtime_model", "voice", "turn_detection"]
+    search_fields = ["name", "instructions", "greeting"]
+    readonly_fields = ["session_preview", "updated_at"]
+    inlines = [GroupGreetingInline, ExtractionFieldInline, AgentVersionInline]
+    actions = ["duplicate"]
+    fieldsets = [
+        ("Persona", {"fields": ["name", "is_active", "instructions", "first_speaker", "greeting", "name_fallback"]}),
+        (
+            "Voice and audio",
+            {"fields": ["voice", "realtime_model", "noise_reduction", "transcription_model", "transcription_language"]},
+        ),
+        (
+            "Turn-taking",
+            {
+                "fields": [
+                    "turn_detection",
+                    "vad_threshold",
+                    "vad_prefix_padding_ms",
+                    "vad_silence_duration_ms",
+                    "eagerness",
+                    "max_call_seconds",
+                ],
+                "description": "When the caller has finished speaking, and how long a call may last. "
+                "The caller can always interrupt the agent.",
+            },
+        ),
+        ("After the call", {"fields": []}),  # filled by get_fieldsets
+        (
+            "What the model receives",
+            {
+                "fields": ["session_preview", "updated_at"],
+                "classes": ["collapse"],
+                "description": "The session.update sent when a call connects, as last saved, for a caller "
+                "we know nothing about (a known caller's name and notes are appended to the instructions).",
+            },
+        ),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        """Agent settings without a designed place (post-call ones as they land) go under "After the call"."""
+        placed = {name for _title, options in self.fieldsets for name in options["fields"]}
+        rest = [f.name for f in Agent._meta.fields if f.editable and f.name not in placed and f.name != "id"]
+        after = {"fields": rest} if rest else {"fields": [], "description": AFTER_THE_CALL_PLACEHOLDER}
+        return [(title, after if title == "After the call" else options) for title, options in self.fieldsets]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_count=Count("numbers"))
+
+    @admin.display(description="numbers", ordering="number_count")
+    def number_count(self, agent: Agent) -> int:
+        return agent.number_count
+
+    @admin.display(description="session.update")
+    def session_preview(self, agent: Agent) -> str:
+        if agent.pk is None:
+            return "Shown once the agent is saved."
+        style = "white-space: pre-wrap; overflow-wrap: anywhere; max-width: 60em"  # long instructions wrap
+        return format_html('<pre class="session-preview" style="{}">{}</pre>', style, agent_session_preview(agent))
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        agent_version_record(agent=obj, user=request.user)
+
+    @admin.action(description="Duplicate the selected agents", permissions=["add"])
+    def duplicate(self, request: HttpRequest, queryset) -> None:
+        copies = [agent_duplicate(agent=agent, user=request.user) for agent in queryset]
+        self.message_user(request, f"Created {', '.join(copy.name for copy in copies)}.", messages.SUCCESS)
+
+    def get_urls(self):
+        restore = self.admin_site.admin_view(self.restore_version_view)
+        return [
+            path("<path:object_id>/versions/<int:version_id>/restore/", restore, name="agents_agent_restore_version"),
+            *super().get_urls(),
+        ]
+
+    def restore_version_view(self, request: HttpRequest, object_id: str, version_id: int) -> HttpResponse:
+        """GET asks to confirm (the change form can't hold a second form); POST restores."""
+        version = get_object_or_404(AgentVersion.objects.select_related("agent", "changed_by"), pk=version_id)
+        agent = version.agent
+        if str(agent.pk) != object_id or not self.has_change_permission(request, agent):
+            raise PermissionDenied
+        change_url = reverse("admin:agents_agent_change", args=[agent.pk])
+        if request.method == "POST":
+            agent_version_restore(version=version, user=request.user)
+            self.message_user(request, f"Restored the version of {version.changed_at:%Y-%m-%d %H:%M}.")
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Restore an earlier version of {agent}",
+            "opts": self.opts,
+            "original": agent,
+            "version": version,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/agents/agent/restore_version.html", context)
 
 
 @admin.register(PhoneNumber)
 class PhoneNumberAdmin(admin.ModelAdmin):
-    list_display = ["number", "label", "agent", "access_policy"]
+    list_display = ["number", "label", "agent", "access_policy", "recent_calls"]
     list_filter = ["access_policy", "agent"]
-    search_fields = ["number", "label"]
+    list_select_related = ["agent"]
+    search_fields = ["number", "label", "agent__name"]
+    fields = ["number", "label", "agent", "access_policy"]
+
+    def get_queryset(self, request):
+        since = timezone.now() - timedelta(days=RECENT_CALLS_DAYS)
+        recent = Count("calls", filter=Q(calls__started_at__gte=since))
+        return super().get_queryset(request).annotate(recent_calls=recent)
+
+    @admin.display(description=f"calls, last {RECENT_CALLS_DAYS} days", ordering="recent_calls")
+    def recent_calls(self, number: PhoneNumber) -> int:
+        return number.recent_calls
 
 
 @admin.register(CallerGroup)
 class CallerGroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "description"]
+    list_display = ["name", "description", "caller_count"]
+    search_fields = ["name"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(caller_count=Count("callers"))
 
-@admin.register(Caller)
-class CallerAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "group", "email", "status"]
-    list_filter = ["status", "group"]
-    search_fields = ["number", "name", "email"]
+    @admin.display(description="callers", ordering="caller_count")
+    def caller_count(self, group: CallerGroup) -> int:
+        return group.caller_count

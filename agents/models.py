@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from .phone import E164Field
+from .validators import validate_email_list
+
+GREETING_PLACEHOLDERS = {"first_name"}
+
+
+def validate_greeting_template(value: str) -> None:
+    """Only known placeholders: a typo like `{firstname}` would otherwise be spoken as is."""
+    unknown = sorted(set(re.findall(r"\{([^{}]*)\}", value)) - GREETING_PLACEHOLDERS)
+    if unknown:
+        raise ValidationError(
+            "Unknown placeholder(s): %(names)s. Only {first_name} is filled in.",
+            params={"names": ", ".join("{" + name + "}" for name in unknown)},
+            code="unknown_placeholder",
+        )
 
 
 class Voice(models.TextChoices):
@@ -51,39 +69,122 @@ class NoiseReduction(models.TextChoices):
 class Agent(models.Model):
     """A persona that answers calls: what it knows, how it sounds, how it takes turns."""
 
-    name = models.CharField(max_length=100, unique=True)
-    instructions = models.TextField(help_text="The system prompt: who the agent is and what it may do.")
+    name = models.CharField(max_length=100, unique=True, help_text="For staff only; callers never hear it.")
+    instructions = models.TextField(
+        help_text="The system prompt sent to the model at the start of every call: who the agent is, what it "
+        "knows, what it may do. The caller's name and notes are appended per call."
+    )
     greeting = models.TextField(
         blank=True,
-        help_text="What the agent says first when it greets. Leave empty to let the model greet in its own words.",
+        validators=[validate_greeting_template],
+        help_text="What the agent says first when it greets. {first_name} is replaced by the caller's first name. "
+        "Per-group greetings below take precedence. Leave empty to let the model greet in its own words.",
     )
-    first_speaker = models.CharField(max_length=10, choices=FirstSpeaker.choices, default=FirstSpeaker.AGENT)
-    voice = models.CharField(max_length=20, choices=Voice.choices, default=Voice.ALLOY)
-    realtime_model = models.CharField(max_length=60, choices=RealtimeModel.choices, default=RealtimeModel.GPT_REALTIME)
-    turn_detection = models.CharField(max_length=20, choices=TurnDetection.choices, default=TurnDetection.SERVER_VAD)
-    vad_threshold = models.FloatField(default=0.5, help_text="Server VAD: 0-1; higher needs louder speech.")
-    vad_prefix_padding_ms = models.PositiveIntegerField(default=300)
+    name_fallback = models.CharField(
+        max_length=40,
+        default="there",
+        help_text='Said in place of {first_name} when the caller\'s name is unknown ("Hi there").',
+    )
+    first_speaker = models.CharField(
+        max_length=10,
+        choices=FirstSpeaker.choices,
+        default=FirstSpeaker.AGENT,
+        help_text="Agent: the greeting plays as soon as the call connects. Caller: the agent waits to be spoken to.",
+    )
+    voice = models.CharField(
+        max_length=20,
+        choices=Voice.choices,
+        default=Voice.ALLOY,
+        help_text="The model's speaking voice. It cannot change once the agent has spoken in a call.",
+    )
+    realtime_model = models.CharField(
+        max_length=60,
+        choices=RealtimeModel.choices,
+        default=RealtimeModel.GPT_REALTIME,
+        help_text="The speech-to-speech model; the mini model is cheaper and a little less capable.",
+    )
+    turn_detection = models.CharField(
+        max_length=20,
+        choices=TurnDetection.choices,
+        default=TurnDetection.SERVER_VAD,
+        help_text="How the model decides the caller has finished: after a silence (server VAD) or when what "
+        "they said sounds complete (semantic VAD). Either lets the caller interrupt the agent.",
+    )
+    vad_threshold = models.FloatField(
+        default=0.5, help_text="Server VAD: 0-1; higher needs louder speech, so background noise interrupts less."
+    )
+    vad_prefix_padding_ms = models.PositiveIntegerField(
+        default=300, help_text="Server VAD: audio kept from before speech was detected, so first syllables survive."
+    )
     vad_silence_duration_ms = models.PositiveIntegerField(
-        default=500, help_text="Server VAD: silence that ends the caller's turn."
+        default=500,
+        help_text="Server VAD: silence that ends the caller's turn. Shorter answers faster but cuts off "
+        "callers who pause mid-sentence.",
     )
     eagerness = models.CharField(
-        max_length=10, choices=Eagerness.choices, default=Eagerness.AUTO, help_text="Semantic VAD only."
+        max_length=10,
+        choices=Eagerness.choices,
+        default=Eagerness.AUTO,
+        help_text="Semantic VAD only: how quickly the agent takes its turn.",
     )
-    noise_reduction = models.CharField(max_length=20, choices=NoiseReduction.choices, default=NoiseReduction.NEAR_FIELD)
-    transcription_model = models.CharField(max_length=60, default="gpt-4o-transcribe")
+    noise_reduction = models.CharField(
+        max_length=20,
+        choices=NoiseReduction.choices,
+        default=NoiseReduction.NEAR_FIELD,
+        help_text="Filters the caller's audio before the model hears it; pick what most callers use.",
+    )
+    transcription_model = models.CharField(
+        max_length=60,
+        default="gpt-4o-transcribe",
+        help_text="Writes down what the caller says, for the transcript; it does not change what the agent hears.",
+    )
     transcription_language = models.CharField(
-        max_length=10, blank=True, default="en", help_text="ISO-639-1 code; empty lets the model detect it."
+        max_length=10,
+        blank=True,
+        default="en",
+        help_text="ISO-639-1 code of the caller transcript; empty lets the model detect it. A caller's own "
+        "language overrides it.",
     )
-    max_call_seconds = models.PositiveIntegerField(default=600, help_text="The call is ended politely after this long.")
+    max_call_seconds = models.PositiveIntegerField(
+        default=600, help_text="After this long the agent says goodbye and the call ends."
+    )
     is_active = models.BooleanField(default=True, help_text="Inactive agents refuse calls politely.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # After the call (calls/postcall): the text model that summarises and extracts, and who hears about it.
+    summary_model = models.CharField(
+        max_length=60, default="gpt-4o-mini", help_text="Text model that writes each call's summary and extraction."
+    )
+    notify_emails = models.TextField(
+        blank=True,
+        validators=[validate_email_list],
+        help_text="Comma-separated addresses that get each finished call's summary by email.",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class AgentVersion(models.Model):
+    """What an agent's instructions and greeting were from `changed_at` on: a history to restore from."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="versions")
+    instructions = models.TextField()
+    greeting = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        get_latest_by = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.agent} @ {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class AccessPolicy(models.TextChoices):
@@ -94,10 +195,22 @@ class AccessPolicy(models.TextChoices):
 class PhoneNumber(models.Model):
     """A number held at the carrier, and the agent that answers it."""
 
-    number = E164Field(unique=True)
+    number = E164Field(unique=True, help_text="As bought at the carrier, in international form: +15005550006.")
     label = models.CharField(max_length=100, blank=True)
-    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="numbers")
-    access_policy = models.CharField(max_length=20, choices=AccessPolicy.choices, default=AccessPolicy.ALLOWLIST)
+    agent = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="numbers",
+        help_text="Who answers. Without an agent, callers hear that nobody can take the call.",
+    )
+    access_policy = models.CharField(
+        max_length=20,
+        choices=AccessPolicy.choices,
+        default=AccessPolicy.ALLOWLIST,
+        help_text="Allowlist: only callers listed under Callers (and not blocked) get through.",
+    )
 
     class Meta:
         ordering = ["number"]
@@ -111,6 +224,11 @@ class CallerGroup(models.Model):
 
     name = models.CharField(max_length=60, unique=True)
     description = models.CharField(max_length=200, blank=True)
+    notify_emails = models.TextField(
+        blank=True,
+        validators=[validate_email_list],
+        help_text="Comma-separated addresses that also get the summary of calls from this group.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -127,16 +245,50 @@ class CallerStatus(models.TextChoices):
 class Caller(models.Model):
     """Someone who phones in; allowlisted numbers reach agents whose number requires it."""
 
-    number = E164Field(unique=True)
-    name = models.CharField(max_length=100, blank=True)
-    group = models.ForeignKey(CallerGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="callers")
+    number = E164Field(unique=True, help_text="The number they call from, in international form: +15550100001.")
+    name = models.CharField(
+        max_length=100, blank=True, help_text="Told to the agent; the first word fills {first_name} in greetings."
+    )
+    group = models.ForeignKey(
+        CallerGroup,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="callers",
+        help_text="Picks the agent's greeting for this group, if it has one.",
+    )
     email = models.EmailField(blank=True)
-    language = models.CharField(max_length=10, blank=True)
+    language = models.CharField(
+        max_length=10, blank=True, help_text="ISO-639-1 code; overrides the agent's transcription language."
+    )
     notes = models.TextField(blank=True, help_text="Given to the agent at the start of each call.")
-    status = models.CharField(max_length=10, choices=CallerStatus.choices, default=CallerStatus.ALLOWED)
+    status = models.CharField(
+        max_length=10,
+        choices=CallerStatus.choices,
+        default=CallerStatus.ALLOWED,
+        help_text="Blocked callers are refused on every number.",
+    )
 
     class Meta:
         ordering = ["name", "number"]
 
     def __str__(self) -> str:
         return self.name or self.number
+
+
+class GroupGreeting(models.Model):
+    """How an agent greets callers of one group, in place of its default greeting."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="group_greetings")
+    group = models.ForeignKey(CallerGroup, on_delete=models.CASCADE, related_name="greetings")
+    greeting = models.TextField(
+        validators=[validate_greeting_template],
+        help_text="Said to callers of this group; {first_name} is replaced by the caller's first name.",
+    )
+
+    class Meta:
+        ordering = ["group__name"]
+        constraints = [models.UniqueConstraint(fields=["agent", "group"], name="group_greeting_unique_per_agent")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} → {self.group}"

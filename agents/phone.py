@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import phonenumbers
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+
+E164_MESSAGE = "Enter the number in international format, for example +15550100001."
 
 
 def to_e164(raw: str, region: str | None = None) -> str | None:
@@ -20,10 +23,25 @@ def to_e164(raw: str, region: str | None = None) -> str | None:
 
 def validate_e164(value: str) -> None:
     if to_e164(value) != value:
-        raise ValidationError(
-            "Enter the number in international format, for example +15550100001.",
-            code="invalid_phone_number",
-        )
+        raise ValidationError(E164_MESSAGE, code="invalid_phone_number")
+
+
+class E164FormField(forms.CharField):
+    """Accepts what staff paste ("+1 (500) 555-0006") and cleans it to E.164, or says why not."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["max_length"] = 40  # room for spaces, dashes and brackets before normalising
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "+15550100001", "autocomplete": "off"}))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        normalised = to_e164(value)
+        if normalised is None:
+            raise ValidationError(E164_MESSAGE, code="invalid_phone_number")
+        return normalised
 
 
 class E164Field(models.CharField):
@@ -40,6 +58,10 @@ class E164Field(models.CharField):
         if value:
             return to_e164(value) or value
         return value
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("form_class", E164FormField)
+        return super().formfield(**kwargs)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

@@ -1,10 +1,12 @@
-"""The media-stream websocket route; the CallSid in the path lets the bridge start early."""
+"""Websocket routes: Twilio's media stream (the CallSid in the path lets the bridge start early)
+and the staff live page's feed, which voiceagent/asgi.py wraps in session auth and origin checks."""
 
 from __future__ import annotations
 
 from django.urls import path
 
 from .consumers import MediaStreamConsumer
+from .live_consumer import StaffLiveConsumer
 
 
 def media_stream_path(call_sid: str) -> str:
@@ -13,4 +15,9 @@ def media_stream_path(call_sid: str) -> str:
 
 websocket_urlpatterns = [
     path("twilio/media/<str:call_sid>/", MediaStreamConsumer.as_asgi()),
+]
+
+# Browser routes, mounted under /ws/ behind the staff session and an Origin check (see asgi.py).
+staff_websocket_urlpatterns = [
+    path("live/", StaffLiveConsumer.as_asgi()),
 ]

@@ -32,3 +32,54 @@ def redis_url(tmp_path_factory) -> str:
 
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+# --- Staff, by role (the groups come from calls/migrations/0005_staff_groups.py) ---------
+
+
+def _staff(django_user_model, username: str, group: str | None = None, **extra):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    # Transactional tests flush every table, the migration's groups included: put them back.
+    import_module("calls.migrations.0005_staff_groups").create_groups(apps, None)
+    user = django_user_model.objects.create_user(username, password="pw-for-tests", is_staff=True, **extra)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def operator(db, django_user_model):
+    return _staff(django_user_model, "olivia", "operators")
+
+
+@pytest.fixture
+def manager(db, django_user_model):
+    return _staff(django_user_model, "max", "managers")
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return _staff(django_user_model, "root", is_superuser=True)
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _no_postcall_work_unless_asked(settings):
+    """Calls finished in tests schedule no summaries or emails (which would run in background threads
+    after the test); tests of post-call work turn it on (tests/test_postcall*.py)."""
+    settings.POSTCALL_ENABLED = False

@@ -17,6 +17,12 @@ DEMO_INSTRUCTIONS = (
     "sentences, as on the phone. Opening hours: Monday to Saturday, 9am to 6pm."
 )
 
+DEMO_FIELDS = [
+    ("reason", "text", "Why the caller called, in a few words."),
+    ("callback_number", "text", "A number the caller asked to be called back on, if any."),
+    ("follow_up_needed", "boolean", "Whether staff must get back to the caller."),
+]
+
 
 class Command(BaseCommand):
     help = "Create the demo agent, phone number, allowlisted caller and (if configured) a staff login."
@@ -29,8 +35,10 @@ class Command(BaseCommand):
                 "instructions": DEMO_INSTRUCTIONS,
                 "greeting": "Hello! Thanks for calling. How can I help you today?",
                 "first_speaker": FirstSpeaker.AGENT,
+                "notify_emails": "staff@example.com",
             },
         )
+        self._extraction_fields(agent)
         PhoneNumber.objects.update_or_create(
             number=DEMO_NUMBER,
             defaults={"label": "Demo line", "agent": agent, "access_policy": AccessPolicy.ALLOWLIST},
@@ -41,6 +49,15 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo agent {agent.name!r} answers {DEMO_NUMBER}; allowlisted caller {DEMO_CALLER}.")
         self._superuser()
+
+    def _extraction_fields(self, agent: Agent) -> None:
+        """What the demo pulls out of each call after it ends (see "After the call" in the README)."""
+        from calls.models import ExtractionField
+
+        for order, (name, kind, description) in enumerate(DEMO_FIELDS):
+            ExtractionField.objects.get_or_create(
+                agent=agent, name=name, defaults={"kind": kind, "description": description, "order": order}
+            )
 
     def _superuser(self) -> None:
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
