@@ -72,6 +72,7 @@ class CallRunner:
         self._run_tool = run_tool
         self.live = live or LivePublisher()
         self._model: ModelConnection | None = None
+        self._model_ready = False  # session.update and the frames that waited have been sent
         self._pending_to_model: list[str] = []
         self._timers: list[asyncio.TimerHandle] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -130,10 +131,11 @@ class CallRunner:
             detail = f"could not connect to the model: {type(exc).__name__}"
             await self.execute(self.session.model_lost(EndReason.MODEL_UNAVAILABLE, detail, now_ms()))
             return
-        await self.execute(self.session.open())
-        pending, self._pending_to_model = self._pending_to_model, []
-        for message in pending:
-            await self._send_to_model(message)
+        # session.update first, then what waited, in order; only then may frames go direct.
+        self._pending_to_model[:0] = [self.model_wire.encode(a) for a in self.session.open()]
+        while self._pending_to_model:
+            await self._send_or_drop(self._model, self._pending_to_model.pop(0))
+        self._model_ready = True
         detail = "the model closed the connection"
         try:
             async for message in self._model:
@@ -145,12 +147,15 @@ class CallRunner:
         await self.execute(self.session.model_lost(EndReason.MODEL_CLOSED, detail, now_ms()))
 
     async def _send_to_model(self, message: str) -> None:
-        if self._model is None:
+        if self._model is None or not self._model_ready:
             if len(self._pending_to_model) < MAX_PENDING_TO_MODEL:
                 self._pending_to_model.append(message)
             return
+        await self._send_or_drop(self._model, message)
+
+    async def _send_or_drop(self, connection: ModelConnection, message: str) -> None:
         try:
-            await self._model.send(message)
+            await connection.send(message)
         except Exception:
             logger.debug("send to model failed for %s", self.setup.call_sid)
 

@@ -69,6 +69,8 @@ class StandinOptions:
     #: Trailing silence that ends a caller turn; ``session.update`` may override it
     #: with ``audio.input.turn_detection.silence_duration_ms``.
     silence_ms: int = 400
+    #: Record the time of every event per session (``StandinSession.timings``).
+    record_timings: bool = False
 
     def __post_init__(self) -> None:
         if self.chunk_ms <= 0:

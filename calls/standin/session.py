@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,9 @@ class StandinSession:
         #: Conversation items by id, in conversation order.
         self.items: dict[str, Event] = {}
         self.options = options
+        #: With ``options.record_timings``: monotonic times of each event, by
+        #: "recv:<type>" / "send:<type>", for the benchmark to pair with its own clock.
+        self.timings: defaultdict[str, list[float]] | None = defaultdict(list) if options.record_timings else None
         self._ws = ws
         self._on_event = on_event
         self._turns = CallerTurns(self)
@@ -187,7 +191,10 @@ class StandinSession:
             await self.error("server_error", f"Stand-in failed: {exc!r}", event)
 
     def _observe(self, direction: str, event: Event) -> None:
-        logger.debug("%s %s", direction, describe(event))
+        if self.timings is not None:
+            self.timings[f"{direction}:{event.get('type')}"].append(time.monotonic())
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s", direction, describe(event))
         if self._on_event is not None:
             self._on_event(direction, event)
 
