@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ class Player:
         self.ws, self.sid, self.timing = ws, stream_sid, timing
         self.play_end = 0.0
         self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.sending: set[asyncio.Task[None]] = set()
 
     async def receive(self) -> None:
         loop = asyncio.get_running_loop()

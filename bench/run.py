@@ -172,9 +172,8 @@ async def run_level(n: int, args, port: int, standin: RealtimeStandin, server: s
 
 
 def report(results: list[dict], idle_rss: float) -> None:
-    print(
-        f"\nMachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    machine = platform.processor() or platform.machine()
+    print(f"\nMachine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"daphne idle RSS: {idle_rss:.1f} MiB\n")
     print(
         "| calls | up p50/p95/p99 ms | down p50/p95/p99 ms | barge-in clear p50/p99 ms | frames | late >20 ms "
