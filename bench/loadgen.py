@@ -132,13 +132,13 @@ class Player:
 
     def _echo(self, name: str) -> None:
         self.pending.pop(name, None)
-        asyncio.ensure_future(self._send_mark(name))
+        task = asyncio.ensure_future(self._send_mark(name))
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
 
     async def _send_mark(self, name: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the call is ending; a late echo does not matter
             await self.ws.send(json.dumps({"event": "mark", "streamSid": self.sid, "mark": {"name": name}}))
-        except Exception:
-            pass
 
     def cancel_echoes(self) -> None:
         for handle in self.pending.values():
