@@ -9,6 +9,8 @@ over the greeting after 1 s (a barge-in) and hears the answer. Both ends stamp e
 the same monotonic clock, so the latency the bridge adds is measured directly:
 
 - up: a caller frame sent → the stand-in receiving it as input_audio_buffer.append
+  (frames sent before the model session was configured are set-up, not counted here)
+- model ready: the first caller frame sent → the stand-in receiving session.update
 - down: the stand-in sending an audio delta → the client receiving it as Twilio media
 - barge-in: the stand-in sending speech_started → the client receiving clear
 - CPU: the daphne process's user+system time over the run, as % of one core; RSS sampled.
@@ -115,14 +117,19 @@ def measure(calls: list[CallTiming], standin: RealtimeStandin) -> dict[str, floa
         for call in calls:
             if call.caller_name in instructions:
                 by_name[call.caller_name] = session
-    up, down, barge, dropped, late, errors = [], [], [], 0, 0, 0
+    up, down, barge, setup, dropped, late, errors = [], [], [], [], 0, 0, 0
     for call in calls:
         session = by_name.get(call.caller_name)
         if call.error or session is None:
             errors += 1
             continue
         appends = session.timings["recv:input_audio_buffer.append"]
-        up += pair(call.frames_sent, appends)
+        # Frames sent before the model session is configured wait for it (the model's
+        # websocket is still opening): that is set-up time, reported apart, not added latency.
+        ready = session.timings["recv:session.update"][0]
+        waited = sum(1 for t in call.frames_sent if t < ready)
+        setup.append((ready - call.frames_sent[0]) * 1000)
+        up += pair(call.frames_sent[waited:], appends[waited:])
         down += pair(session.timings["send:response.output_audio.delta"], call.media_received)
         dropped += len(call.frames_sent) - len(appends)
         late += call.late_sends
@@ -133,6 +140,7 @@ def measure(calls: list[CallTiming], standin: RealtimeStandin) -> dict[str, floa
         "up50": percentile(up, 50), "up95": percentile(up, 95), "up99": percentile(up, 99),
         "down50": percentile(down, 50), "down95": percentile(down, 95), "down99": percentile(down, 99),
         "barge50": percentile(barge, 50), "barge99": percentile(barge, 99), "barge_n": len(barge),
+        "setup50": percentile(setup, 50), "setup99": percentile(setup, 99),
         "frames": len(up), "late_up": sum(1 for v in up if v > 20), "dropped": dropped,
         "loadgen_late": late, "errors": errors,
     }  # fmt: skip
@@ -179,13 +187,14 @@ def report(results: list[dict], idle_rss: float) -> None:
         "| calls | up p50/p95/p99 ms | down p50/p95/p99 ms | barge-in clear p50/p99 ms | frames | late >20 ms "
         "| dropped | server CPU % of a core (per call) | server RSS peak MiB (per call) | load generator CPU % |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         per_call_rss = (r["rss_peak"] - idle_rss) / r["calls"]
         print(
             f"| {r['calls']} | {r['up50']:.1f} / {r['up95']:.1f} / {r['up99']:.1f} "
             f"| {r['down50']:.1f} / {r['down95']:.1f} / {r['down99']:.1f} "
-            f"| {r['barge50']:.1f} / {r['barge99']:.1f} (n={r['barge_n']}) | {r['frames']} | {r['late_up']} "
+            f"| {r['barge50']:.1f} / {r['barge99']:.1f} (n={r['barge_n']}) | {r['setup50']:.0f} / {r['setup99']:.0f} "
+            f"| {r['frames']} | {r['late_up']} "
             f"| {r['dropped']} | {r['server_cpu']:.1f} ({r['server_cpu'] / r['calls']:.2f}) "
             f"| {r['rss_peak']:.1f} ({per_call_rss:.2f}) | {r['loadgen_cpu']:.1f} |"
         )

@@ -14,8 +14,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from channels.db import database_sync_to_async
-
 from calls import services
 from calls.audio import load_clip
 from calls.bridge import actions as act
@@ -27,7 +25,7 @@ from calls.bridge.twilio_wire import TwilioWire
 from calls.bridge.wire import ModelWire, TelephonyWire
 from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
-from calls.store import CallStore
+from calls.store import CallStore, off_loop
 from calls.tokens import PARAMETER
 
 logger = logging.getLogger(__name__)
@@ -95,7 +93,7 @@ class CallRunner:
 
     async def _stream_allowed(self, event: StreamStarted) -> bool:
         token = event.parameters.get(PARAMETER, "")
-        allowed = event.call_id == self.setup.call_sid and await database_sync_to_async(services.stream_start)(
+        allowed = event.call_id == self.setup.call_sid and await off_loop(services.stream_start)(
             call_id=self.setup.call_id, call_sid=self.setup.call_sid, token=token, stream_sid=event.stream_id
         )
         if not allowed:

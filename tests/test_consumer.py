@@ -263,3 +263,24 @@ async def test_staff_hang_up_crosses_the_channel_layer_and_ends_the_call_with_a_
     assert (ended["state"], ended["reason"]) == ("ended", "staff_ended")
     call = await refresh(incoming_call)
     assert (call.end_reason, call.ended_by, call.end_detail) == ("staff_ended", "olivia", "ended by olivia")
+
+
+async def test_audio_frames_never_hop_to_the_database_thread(connector, incoming_call, monkeypatch):
+    import channels.consumer
+
+    hops = 0
+
+    async def counting_close_old_connections():
+        nonlocal hops
+        hops += 1
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counting_close_old_connections)
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await asyncio.wait_for(connector.connected.wait(), 5)
+    model = connector.models[0]
+    for _ in range(50):
+        await communicator.send_to(media())
+    await model.wait_for("input_audio_buffer.append", count=50)
+    assert hops == 0
+    await communicator.disconnect()
