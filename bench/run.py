@@ -184,8 +184,9 @@ def report(results: list[dict], idle_rss: float) -> None:
     print(f"\nMachine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"daphne idle RSS: {idle_rss:.1f} MiB\n")
     print(
-        "| calls | up p50/p95/p99 ms | down p50/p95/p99 ms | barge-in clear p50/p99 ms | frames | late >20 ms "
-        "| dropped | server CPU % of a core (per call) | server RSS peak MiB (per call) | load generator CPU % |"
+        "| calls | up p50/p95/p99 ms | down p50/p95/p99 ms | barge-in clear p50/p99 ms | model ready p50/p99 ms "
+        "| frames | late >20 ms | dropped | server CPU % of a core (per call) | server RSS peak MiB (per call) "
+        "| load generator CPU % |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
@@ -198,10 +199,11 @@ def report(results: list[dict], idle_rss: float) -> None:
             f"| {r['dropped']} | {r['server_cpu']:.1f} ({r['server_cpu'] / r['calls']:.2f}) "
             f"| {r['rss_peak']:.1f} ({per_call_rss:.2f}) | {r['loadgen_cpu']:.1f} |"
         )
-        if r["errors"] or r["loadgen_late"]:
-            print(
-                f"  (calls with errors: {r['errors']}; frames the load generator sent >5 ms late: {r['loadgen_late']})"
-            )
+    print()
+    for r in results:
+        print(
+            f"{r['calls']} calls: {r['errors']} failed; the load generator sent {r['loadgen_late']} frames >5 ms late"
+        )
 
 
 async def main() -> None:

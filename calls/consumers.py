@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import services
