@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -19,7 +17,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from calls.models import ExtractionField
+from calls.postcall.admin import ExtractionFieldInline
+from tools.admin import ToolSettingInline
 
 from . import caller_admin  # noqa: F401  (registers CallerAdmin)
 from .models import Agent, AgentVersion, CallerGroup, GroupGreeting, PhoneNumber
@@ -38,16 +37,6 @@ class GroupGreetingInline(admin.TabularInline):
     extra = 0
     verbose_name = "greeting for a caller group"
     verbose_name_plural = "Greetings per caller group ({first_name} is filled in; others hear the default greeting)"
-
-
-class ExtractionFieldInline(admin.TabularInline):
-    """What post-call work pulls out of each call this agent takes (calls/postcall)."""
-
-    model = ExtractionField
-    fields = ["order", "name", "kind", "description", "choices"]
-    extra = 0
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
-    verbose_name_plural = "After the call: what to extract from each call"
 
 
 class AgentVersionInline(admin.TabularInline):
@@ -88,7 +77,7 @@ class AgentAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "realtime_model", "voice", "turn_detection"]
     search_fields = ["name", "instructions", "greeting"]
     readonly_fields = ["session_preview", "updated_at"]
-    inlines = [GroupGreetingInline, ExtractionFieldInline, AgentVersionInline]
+    inlines = [GroupGreetingInline, ToolSettingInline, ExtractionFieldInline, AgentVersionInline]
     actions = ["duplicate"]
     fieldsets = [
         ("Persona", {"fields": ["name", "is_active", "instructions", "first_speaker", "greeting", "name_fallback"]}),
@@ -109,6 +98,14 @@ class AgentAdmin(admin.ModelAdmin):
                 ],
                 "description": "When the caller has finished speaking, and how long a call may last. "
                 "The caller can always interrupt the agent.",
+            },
+        ),
+        (
+            "Tools",
+            {
+                "fields": ["dtmf_to_model", "wait_audio_after_ms", "wait_audio"],
+                "description": "Which tools the agent may call is set in the Tools table below; "
+                "HTTP tools that reach your own systems are defined under Tools → HTTP tools.",
             },
         ),
         ("After the call", {"fields": []}),  # filled by get_fieldsets

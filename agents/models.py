@@ -66,6 +66,17 @@ class NoiseReduction(models.TextChoices):
     OFF = "off", "Off"
 
 
+def validate_wait_audio(file) -> None:
+    from tools.hold import wav_to_mulaw
+
+    try:
+        wav_to_mulaw(file)
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="invalid_wait_audio") from exc
+    finally:
+        file.seek(0)
+
+
 class Agent(models.Model):
     """A persona that answers calls: what it knows, how it sounds, how it takes turns."""
 
@@ -149,6 +160,20 @@ class Agent(models.Model):
         default=600, help_text="After this long the agent says goodbye and the call ends."
     )
     is_active = models.BooleanField(default=True, help_text="Inactive agents refuse calls politely.")
+    dtmf_to_model = models.BooleanField(
+        "keypresses to the agent",
+        default=True,
+        help_text='Keys the caller presses reach the agent as a short note ("The caller pressed 5").',
+    )
+    wait_audio_after_ms = models.PositiveIntegerField(
+        default=1500, help_text="When a tool runs longer than this, the caller hears wait audio until the agent speaks."
+    )
+    wait_audio = models.FileField(
+        upload_to="wait_audio/",
+        blank=True,
+        validators=[validate_wait_audio],
+        help_text="An 8 kHz mono 16-bit WAV to play while tools run; empty plays a soft tone.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # After the call (calls/postcall): the text model that summarises and extracts, and who hears about it.

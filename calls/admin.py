@@ -17,7 +17,18 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from tools.admin import ToolInvocationInline
+
 from .models import Call, CallEvent, TranscriptItem
+from .postcall.admin import (
+    EmailDeliveryInline,
+    ExtractedFlagFilter,
+    PostCallStatusFilter,
+    extracted_table,
+    postcall_column,
+    rerun_summary_and_extraction,
+    resend_summary_email,
+)
 from .transcripts import transcript_as_json, transcript_as_text, transcript_turns
 
 # Fields shown in designed sections; any other Call field (new ones included) lands in "After the call".
@@ -72,13 +83,22 @@ class CallAdmin(ReadOnlyAdmin):
         "end_reason",
         "interrupted_turns",
         "total_tokens",
+        postcall_column,
     ]
-    list_filter = ["status", "end_reason", "agent", "phone_number", "started_at"]
+    list_filter = [
+        "status",
+        "end_reason",
+        "agent",
+        "phone_number",
+        "started_at",
+        PostCallStatusFilter,
+        ExtractedFlagFilter,
+    ]
     search_fields = ["call_sid", "from_number", "to_number", "caller__name", "transcript__text"]
     date_hierarchy = "started_at"
     list_select_related = ["agent", "caller", "phone_number"]
-    inlines = [EventInline]
-    actions = ["export_text", "export_json"]
+    inlines = [ToolInvocationInline, EmailDeliveryInline, EventInline]
+    actions = ["export_text", "export_json", rerun_summary_and_extraction, resend_summary_email]
 
     def get_changelist(self, request, **kwargs):
         return CallChangeList
@@ -98,10 +118,13 @@ class CallAdmin(ReadOnlyAdmin):
         placed = {name for _title, names in CALL_SECTIONS for name in names}
         rest = [f.name for f in Call._meta.fields if f.name not in placed and f.name != "id"]
         sections = [(title, {"fields": names}) for title, names in CALL_SECTIONS]
-        return sections + ([("After the call", {"fields": rest})] if rest else [])
+        after = ["extracted_table" if name == "extracted" else name for name in rest]  # laid out, not raw JSON
+        return [*sections, ("After the call", {"fields": after})]
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, section in self.get_fieldsets(request, obj) for name in section["fields"]]
+
+    extracted_table = staticmethod(extracted_table)
 
     @admin.display(description="caller", ordering="caller__name")
     def caller_display(self, call: Call) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -13,6 +13,7 @@ from .bridge.actions import EndReason
 from .live import call_group
 from .realtime import ModelConnector, OpenAIRealtimeConnector
 from .runner import CallRunner
+from .store import off_loop
 from .twilio_auth import stream_signature_is_valid
 
 logger = logging.getLogger(__name__)
@@ -34,9 +35,21 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.joined: list[str] = []
 
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch minus its `aclose_old_connections()` before every message.
+
+        That call hops to the single sync thread and back: 50 times a second per call, each
+        frame queued behind whatever database work that thread is doing. This consumer never
+        touches the database on the event loop; `off_loop` manages its own connections.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         call_sid = self.scope["url_route"]["kwargs"]["call_sid"]
-        setup = await database_sync_to_async(services.bridge_setup)(call_sid=call_sid)
+        setup = await off_loop(services.bridge_setup)(call_sid=call_sid)
         problem = None
         if not stream_signature_is_valid(self.scope):
             problem = "wrong X-Twilio-Signature on the stream handshake"
@@ -44,7 +57,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             problem = "no call waiting for a stream"
         if problem:
             logger.warning("media stream for %.64s refused: %s", call_sid, problem)
-            await database_sync_to_async(services.call_event_record)(
+            await off_loop(services.call_event_record)(
                 call_id=setup.call_id if setup else None, kind="stream_rejected", detail=f"{problem} ({call_sid[:64]})"
             )
             await self.close()

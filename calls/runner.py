@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-
-from channels.db import database_sync_to_async
 
 from calls import services
 from calls.audio import load_clip
@@ -25,22 +22,21 @@ from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.session import CallSession
 from calls.bridge.twilio_wire import TwilioWire
 from calls.bridge.wire import ModelWire, TelephonyWire
+from calls.carrier import TwilioControl
 from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
-from calls.store import CallStore
+from calls.store import CallStore, off_loop
 from calls.tokens import PARAMETER
+from tools.dispatch import run_tool
+from tools.registry import ToolContext
+from tools.services import tool_invocation_record
 
 logger = logging.getLogger(__name__)
 
 FAREWELL_GRACE_S = 2.0  # after the clip's length, end even if its mark never comes back
+HANDOFF_TIMEOUT_S = 20.0  # a goodbye before a hang-up or transfer never takes longer
 FAREWELL_FRAME_BYTES = 8000  # send farewell clips in one-second media messages
 MAX_PENDING_TO_MODEL = 500  # ~10 s of caller audio held while the model connects
-
-ToolRunner = Callable[[str, str], Awaitable[str]]
-
-
-async def no_tools(name: str, arguments: str) -> str:
-    return json.dumps({"error": f"unknown tool {name!r}"})
 
 
 def now_ms() -> float:
@@ -56,22 +52,29 @@ class CallRunner:
         close_caller: Callable[[], Awaitable[None]],
         connect_model: ModelConnector,
         connect_timeout: float,
-        run_tool: ToolRunner = no_tools,
+        carrier: TwilioControl | None = None,
         live: LivePublisher | None = None,
         telephony: TelephonyWire | None = None,
         model_wire: ModelWire | None = None,
     ) -> None:
         self.setup = setup
-        self.session = CallSession(setup.config, greet_first=setup.greet_first, greeting=setup.greeting)
+        self.session = CallSession(
+            setup.config,
+            greet_first=setup.greet_first,
+            greeting=setup.greeting,
+            dtmf_to_model=setup.dtmf_to_model,
+            hold_audio=setup.hold_audio,
+        )
         self.telephony = telephony or TwilioWire()
         self.model_wire = model_wire or OpenAIRealtimeWire()
         self._send_to_caller = send_to_caller
         self._close_caller = close_caller
         self._connect_model = connect_model
         self._connect_timeout = connect_timeout
-        self._run_tool = run_tool
+        self.carrier = carrier or TwilioControl.from_settings()
         self.live = live or LivePublisher()
         self._model: ModelConnection | None = None
+        self._model_ready = False  # session.update and the frames that waited have been sent
         self._pending_to_model: list[str] = []
         self._timers: list[asyncio.TimerHandle] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -94,7 +97,7 @@ class CallRunner:
 
     async def _stream_allowed(self, event: StreamStarted) -> bool:
         token = event.parameters.get(PARAMETER, "")
-        allowed = event.call_id == self.setup.call_sid and await database_sync_to_async(services.stream_start)(
+        allowed = event.call_id == self.setup.call_sid and await off_loop(services.stream_start)(
             call_id=self.setup.call_id, call_sid=self.setup.call_sid, token=token, stream_sid=event.stream_id
         )
         if not allowed:
@@ -130,10 +133,11 @@ class CallRunner:
             detail = f"could not connect to the model: {type(exc).__name__}"
             await self.execute(self.session.model_lost(EndReason.MODEL_UNAVAILABLE, detail, now_ms()))
             return
-        await self.execute(self.session.open())
-        pending, self._pending_to_model = self._pending_to_model, []
-        for message in pending:
-            await self._send_to_model(message)
+        # session.update first, then what waited, in order; only then may frames go direct.
+        self._pending_to_model[:0] = [self.model_wire.encode(a) for a in self.session.open()]
+        while self._pending_to_model:
+            await self._send_or_drop(self._model, self._pending_to_model.pop(0))
+        self._model_ready = True
         detail = "the model closed the connection"
         try:
             async for message in self._model:
@@ -145,12 +149,15 @@ class CallRunner:
         await self.execute(self.session.model_lost(EndReason.MODEL_CLOSED, detail, now_ms()))
 
     async def _send_to_model(self, message: str) -> None:
-        if self._model is None:
+        if self._model is None or not self._model_ready:
             if len(self._pending_to_model) < MAX_PENDING_TO_MODEL:
                 self._pending_to_model.append(message)
             return
+        await self._send_or_drop(self._model, message)
+
+    async def _send_or_drop(self, connection: ModelConnection, message: str) -> None:
         try:
-            await self._model.send(message)
+            await connection.send(message)
         except Exception:
             logger.debug("send to model failed for %s", self.setup.call_sid)
 
@@ -172,6 +179,16 @@ class CallRunner:
                     self.store.put(services.call_event_record, call_id=self.setup.call_id, kind=kind, detail=detail)
                 case act.RunTool():
                     self._spawn(self._tool(action))
+                case act.HangUp():
+                    await self.carrier.hang_up(self.setup.call_sid)
+                case act.TransferCall(target=target):
+                    if not await self.carrier.transfer(self.setup.call_sid, target):
+                        self.store.put(
+                            services.call_event_record,
+                            call_id=self.setup.call_id,
+                            kind="note",
+                            detail="transfer failed",
+                        )
                 case act.EndCall():
                     await self._end(action)
                 case _:
@@ -192,8 +209,37 @@ class CallRunner:
         self._later(len(audio) / 8000 + FAREWELL_GRACE_S, self.session.farewell_timed_out)
 
     async def _tool(self, request: act.RunTool) -> None:
-        output = await self._run_tool(request.name, request.arguments)
-        await self.execute(self.session.tool_result(request.call_id, output))
+        """Run a tool off the audio path; wait audio if it is slow; its result back to the model."""
+        setup = self.setup
+        slow = asyncio.get_running_loop().call_later(
+            setup.tool_wait_ms / 1000, lambda: self._spawn(self.execute(self.session.tool_is_slow(now_ms())))
+        )
+        context = ToolContext(
+            call_id=setup.call_id,
+            call_sid=setup.call_sid,
+            agent_id=setup.agent_id,
+            caller_id=setup.caller_id,
+            caller_number=setup.caller_number,
+            settings=setup.toolbox.settings.get(request.name, {}),
+            can_transfer=self.carrier.available,
+        )
+        try:
+            outcome = await run_tool(setup.toolbox.tools.get(request.name), request.name, request.arguments, context)
+        finally:
+            slow.cancel()
+        self.store.put(
+            tool_invocation_record,
+            call_id=setup.call_id,
+            provider_call_id=request.call_id,
+            name=request.name,
+            arguments=request.arguments,
+            outcome=outcome,
+        )
+        await self.execute(
+            self.session.tool_result(request.call_id, request.name, outcome.output, now_ms(), outcome.effect)
+        )
+        if self.session.handing_off:
+            self._later(HANDOFF_TIMEOUT_S, self.session.hand_off_timed_out)
 
     async def hang_up(self, reason: EndReason, detail: str = "") -> None:
         """End the call from our side (staff, the agent): the caller hears a goodbye first."""

@@ -6,7 +6,7 @@ Views, the media consumer and tasks call these; each is small, keyword-only and 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from django.conf import settings
@@ -20,6 +20,8 @@ from calls.bridge.actions import EndReason, TranscriptEntry
 from calls.bridge.config import SessionConfig
 from calls.bridge.events import Usage
 from calls.tokens import stream_token_call_sid
+from tools.hold import as_chunks, default_hold_chunks, wav_to_mulaw
+from tools.services import Toolbox, agent_toolbox
 
 from .models import Call, CallEvent, CallStatus, EventKind, TranscriptItem
 from .postcall.services import postcall_enqueue
@@ -90,6 +92,24 @@ class BridgeSetup:
     greet_first: bool
     greeting: str
     max_call_seconds: int
+    agent_id: int = 0
+    caller_id: int | None = None
+    caller_number: str = ""
+    toolbox: Toolbox = field(default_factory=Toolbox)
+    dtmf_to_model: bool = True
+    tool_wait_ms: int = 1500
+    hold_audio: tuple[str, ...] = ()
+
+
+def hold_audio_for(agent) -> tuple[str, ...]:
+    """The agent's wait audio as media payloads: its uploaded WAV, or the soft tone."""
+    if agent.wait_audio:
+        try:
+            with agent.wait_audio.open("rb") as file:
+                return as_chunks(wav_to_mulaw(file))
+        except (OSError, ValueError):
+            logger.warning("wait audio of agent %s is unreadable; using the tone", agent.pk)
+    return default_hold_chunks()
 
 
 def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
@@ -102,13 +122,21 @@ def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
     if call is None:
         return None
     agent = call.agent
+    toolbox = agent_toolbox(agent)
     return BridgeSetup(
         call_id=call.pk,
         call_sid=call.call_sid,
-        config=agent_session_config(agent, call.caller),
+        config=replace(agent_session_config(agent, call.caller), tools=toolbox.specs()),
         greet_first=agent.first_speaker == "agent",
         greeting=agent_greeting(agent, call.caller),
         max_call_seconds=agent.max_call_seconds,
+        agent_id=agent.pk,
+        caller_id=call.caller_id,
+        caller_number=call.from_number,
+        toolbox=toolbox,
+        dtmf_to_model=agent.dtmf_to_model,
+        tool_wait_ms=agent.wait_audio_after_ms,
+        hold_audio=hold_audio_for(agent),
     )
 
 

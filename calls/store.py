@@ -18,6 +18,16 @@ logger = logging.getLogger(__name__)
 RETRIES = 3
 
 
+def off_loop(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run `function` on the thread pool with fresh database connections.
+
+    Not Channels' default single "thread-sensitive" thread: every sync view shares that one,
+    so under load a call's token check or transcript write would queue behind other calls'
+    webhooks, and the frames behind it would wait too.
+    """
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 class CallStore:
     def __init__(self) -> None:
         self._queue: asyncio.Queue[tuple[Callable[..., Any], dict[str, Any]] | None] = asyncio.Queue()
@@ -40,7 +50,7 @@ class CallStore:
     async def _write(self, write: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         for attempt in range(1, RETRIES + 1):
             try:
-                await database_sync_to_async(write)(**kwargs)
+                await off_loop(write)(**kwargs)
                 return
             except OperationalError:  # SQLite "database is locked" under load: wait briefly, retry
                 if attempt == RETRIES:

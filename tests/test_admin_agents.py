@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
@@ -19,12 +20,13 @@ from calls.models import Call
 
 pytestmark = pytest.mark.django_db
 
-INLINE_PREFIXES = ["group_greetings", "extraction_fields", "versions"]
+INLINE_PREFIXES = ["group_greetings", "tool_settings", "extraction_fields", "versions"]
 
 
 def agent_form(agent: Agent | None = None, **changes) -> dict:
     """The agent change form as the browser posts it: every field, and empty inline formsets."""
-    data = {k: v for k, v in model_to_dict(agent).items() if v is not None and k != "id"} if agent else {}
+    fields = model_to_dict(agent).items() if agent else []
+    data = {k: v for k, v in fields if v is not None and k != "id" and not isinstance(v, FieldFile)}
     data.update(changes)
     for prefix in INLINE_PREFIXES:
         data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}

@@ -263,3 +263,58 @@ async def test_staff_hang_up_crosses_the_channel_layer_and_ends_the_call_with_a_
     assert (ended["state"], ended["reason"]) == ("ended", "staff_ended")
     call = await refresh(incoming_call)
     assert (call.end_reason, call.ended_by, call.end_detail) == ("staff_ended", "olivia", "ended by olivia")
+
+
+async def test_audio_frames_never_hop_to_the_database_thread(connector, incoming_call, monkeypatch):
+    import channels.consumer
+
+    hops = 0
+
+    async def counting_close_old_connections():
+        nonlocal hops
+        hops += 1
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counting_close_old_connections)
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await asyncio.wait_for(connector.connected.wait(), 5)
+    model = connector.models[0]
+    for _ in range(50):
+        await communicator.send_to(media())
+    await model.wait_for("input_audio_buffer.append", count=50)
+    assert hops == 0
+    await communicator.disconnect()
+
+
+async def test_end_call_tool_runs_and_the_line_closes_only_after_the_goodbye_is_heard(connector, incoming_call):
+    from tools.models import ToolInvocation, ToolSetting
+
+    await ToolSetting.objects.acreate(agent_id=incoming_call.agent_id, tool="end_call")
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await asyncio.wait_for(connector.connected.wait(), 5)
+    model = connector.models[0]
+    (update,) = await model.wait_for("session.update")
+    assert [tool["name"] for tool in update["session"]["tools"]] == ["end_call"]
+    await model.wait_for("response.create")  # the greeting
+    model.emit(
+        type="response.function_call_arguments.done", response_id="r1", item_id="f1", call_id="call_9",
+        name="end_call", arguments="{}",
+    )  # fmt: skip
+    (output,) = await model.wait_for("conversation.item.create")
+    assert output["item"]["type"] == "function_call_output" and output["item"]["call_id"] == "call_9"
+    await model.wait_for("response.create", count=2)  # the model is asked for its goodbye
+    model.emit(type="response.created", response={"id": "bye"})
+    model.emit(type="response.output_audio.delta", response_id="bye", item_id="g1", delta=FRAME)
+    model.emit(type="response.done", response={"id": "bye", "status": "completed"})
+    assert json.loads(await communicator.receive_from())["event"] == "media"
+    mark = json.loads(await communicator.receive_from())
+    assert await communicator.receive_nothing(0.2)  # still open: the goodbye is not heard yet
+    await communicator.send_to(json.dumps({"event": "mark", "streamSid": "MZ1", "mark": mark["mark"]}))
+    assert await closed(communicator)
+    await communicator.disconnect()
+    call = await refresh(incoming_call)
+    assert call.end_reason == "agent_ended"
+    invocation = await ToolInvocation.objects.aget(call=call)
+    assert (invocation.name, invocation.error, invocation.provider_call_id) == ("end_call", "", "call_9")
+    assert await TranscriptItem.objects.filter(call=call, role="tool", text__startswith="end_call").aexists()

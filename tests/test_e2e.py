@@ -4,6 +4,7 @@ the realtime stand-in and the simulated carrier, through the public endpoints.""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from calls.audio import CLIP_TEXT, load_clip
 from calls.simulator import CallScript, SimulatedCall
-from calls.standin import RealtimeStandin
+from calls.standin import RealtimeStandin, StandinOptions
 
 from .servers import daphne_server, free_port, manage, server_env
 
@@ -107,3 +108,24 @@ async def test_barge_in_over_the_greeting_truncates_to_what_the_caller_heard(ser
     assert heard_ms == truncate["audio_end_ms"]
     assert full_text.startswith(text) and len(text) < len(full_text)
     assert model.audio_sent[greeting_item] > heard_ms * 8  # most of the greeting was never heard
+
+
+async def test_the_model_ends_the_call_with_a_tool_and_the_goodbye_is_heard_first(server):
+    options = StandinOptions(tool_calls=[("end_call", {"reason": "caller is done"})])
+    async with RealtimeStandin(port=server.standin_port, options=options) as standin:
+        call = SimulatedCall(base_url=server.url, auth_token=AUTH_TOKEN)
+        result = await call.run(CallScript(caller_audio=load_clip("caller_question"), hangup_after_ms=15000))
+        model = await standin.wait_for_session()
+        async with asyncio.timeout(10):
+            await model.closed.wait()
+    await server.call_finalised(call.call_sid)
+
+    (output,) = model.tool_outputs
+    assert json.loads(output["output"])["ok"] is True  # the tool's result reached the model
+    assert result.closed_by_server  # the bridge hung up, not the caller
+    goodbye = load_clip("goodbye")
+    assert bytes(result.played[-len(goodbye) :]) == goodbye  # every byte of the goodbye played first
+    assert server.call(call.call_sid)[:2] == ("completed", "agent_ended")
+    assert ("tool", 'end_call → {"ok": true, "next": "Say a short goodbye now."}') in [
+        row[:2] for row in server.transcript(call.call_sid)
+    ]

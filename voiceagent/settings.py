@@ -116,6 +116,8 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
 # --- Channels, Celery, email ------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -105,6 +105,13 @@ class TruncateAgentAudio:
 
 
 @dataclass(frozen=True, slots=True)
+class UpdateNoiseReduction:
+    """A partial session update: only the input's noise reduction changes."""
+
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class SubmitToolResult:
     call_id: str
     output: str
@@ -148,6 +155,18 @@ class Record:
 
 
 @dataclass(frozen=True, slots=True)
+class HangUp:
+    """Ask the carrier to end the call (REST), before the sockets close."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCall:
+    """Ask the carrier to move the call to `target`; its stream then ends."""
+
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
 class EndCall:
     """Close both sides now and finalise the call."""
 
@@ -164,5 +183,7 @@ ModelAction = (
     | CancelResponse
     | TruncateAgentAudio
     | SubmitToolResult
+    | UpdateNoiseReduction
 )
-Action = CallerAction | ModelAction | SaveTranscript | RunTool | Record | EndCall
+CarrierControl = HangUp | TransferCall
+Action = CallerAction | ModelAction | CarrierControl | SaveTranscript | RunTool | Record | EndCall

@@ -14,6 +14,7 @@ from .actions import (
     RequestResponse,
     SubmitToolResult,
     TruncateAgentAudio,
+    UpdateNoiseReduction,
 )
 from .config import SessionConfig
 from .events import (
@@ -31,15 +32,10 @@ from .events import (
     ResponseStarted,
     Usage,
 )
+from .playback import base64_size
 
 # Errors after which the session cannot go on; the rest concern one client event.
 FATAL_ERROR_CODES = frozenset({"session_expired", "invalid_api_key", "insufficient_quota"})
-
-
-def base64_size(payload: str) -> int:
-    """Decoded length of well-formed base64, without decoding it."""
-    padding = 2 if payload.endswith("==") else 1 if payload.endswith("=") else 0
-    return len(payload) * 3 // 4 - padding
 
 
 def session_update(config: SessionConfig) -> dict[str, Any]:
@@ -149,6 +145,9 @@ class OpenAIRealtimeWire:
             case AddCallerNote(text=text):
                 item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
                 return json.dumps({"type": "conversation.item.create", "item": item})
+            case UpdateNoiseReduction(kind=kind):
+                audio = {"input": {"noise_reduction": {"type": kind}}}
+                return json.dumps({"type": "session.update", "session": {"type": "realtime", "audio": audio}})
             case SubmitToolResult(call_id=call_id, output=output):
                 item = {"type": "function_call_output", "call_id": call_id, "output": output}
                 return json.dumps({"type": "conversation.item.create", "item": item})

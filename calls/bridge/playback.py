@@ -17,6 +17,12 @@ from dataclasses import dataclass
 BYTES_PER_MS = 8  # G.711 µ-law, 8 kHz, one byte a sample
 
 
+def base64_size(payload: str) -> int:
+    """Decoded length of well-formed base64, without decoding it."""
+    padding = 2 if payload.endswith("==") else 1 if payload.endswith("=") else 0
+    return len(payload) * 3 // 4 - padding
+
+
 @dataclass(slots=True)
 class _Chunk:
     seq: int

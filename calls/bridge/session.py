@@ -6,8 +6,6 @@ session can place turns in time and interpolate playback between marks.
 
 from __future__ import annotations
 
-import enum
-
 from . import actions as act
 from .actions import Action, EndReason, Farewell
 from .config import SessionConfig
@@ -31,26 +29,31 @@ from .events import (
     TelephonyEvent,
     Usage,
 )
+from .phase import Phase
 from .playback import PlaybackTracker
+from .tool_flow import HOLD_ITEM, HandOff, ToolFlow
 from .transcript import AGENT, CALLER, Transcript
 
 
-class Phase(enum.Enum):
-    WAITING = "waiting"  # media socket open, no `start` yet
-    LIVE = "live"
-    FAREWELL = "farewell"  # a goodbye or apology clip is playing; the model is ignored
-    ENDED = "ended"
-
-
-class CallSession:
+class CallSession(ToolFlow):
     """The bridge between one caller and one model session."""
 
     FAREWELL_MARK = "farewell"
 
-    def __init__(self, config: SessionConfig, *, greet_first: bool = True, greeting: str = "") -> None:
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        greet_first: bool = True,
+        greeting: str = "",
+        dtmf_to_model: bool = True,
+        hold_audio: tuple[str, ...] = (),
+    ) -> None:
         self.config = config
         self.greet_first = greet_first
         self.greeting = greeting
+        self.dtmf_to_model = dtmf_to_model
+        self.hold_audio = hold_audio  # base64 µ-law chunks played while a slow tool runs
         self.phase = Phase.WAITING
         self.stream_id = ""
         self.call_id = ""
@@ -62,6 +65,11 @@ class CallSession:
         self._active_response: str | None = None
         self._cancelled: set[str] = set()
         self._model_down: act.EndCall | None = None
+        self._tools_running: set[str] = set()
+        self._holding = False
+        self._handoff: HandOff | None = None
+        self._noise = config.noise_reduction
+        self._noise_changed_at = float("-inf")
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -105,7 +113,7 @@ class CallSession:
             case StreamStarted():
                 return self._started(event, now)
             case DigitPressed(digit=digit):
-                if self.phase is not Phase.LIVE:
+                if self.phase is not Phase.LIVE or not self.dtmf_to_model:
                     return []
                 text = f"The caller pressed the key {digit}."
                 return [act.AddCallerNote(text), act.SaveTranscript(self.transcript.note(text, self._offset(now)))]
@@ -142,7 +150,7 @@ class CallSession:
         if name == self.FAREWELL_MARK and self.phase is Phase.FAREWELL and self.ending:
             return self._finish(self.ending.reason, self.ending.detail)
         self.playback.marked(name, now)
-        return []
+        return self._maybe_hand_off()
 
     # --- the model --------------------------------------------------------------------
 
@@ -171,9 +179,12 @@ class CallSession:
                 return [act.Record("model_error", f"transcription failed: {message}"), act.SaveTranscript(turn.entry())]
             case ResponseStarted(response_id=rid):
                 self._active_response = rid
+                if self._handoff is not None and self._handoff.response_id is None:
+                    self._handoff.response_id = rid  # the goodbye (or the transfer line)
             case ResponseFinished():
                 return self._response_finished(event)
             case FunctionCallRequested(call_id=call_id, name=name, arguments=arguments):
+                self._tools_running.add(call_id)
                 return [act.RunTool(call_id, name, arguments)]
             case ModelFailed(fatal=True, code=code, message=message):
                 return self.model_lost(EndReason.MODEL_ERROR, f"{code}: {message}", now)
@@ -181,18 +192,17 @@ class CallSession:
                 return [act.Record("model_error", f"{code}: {message}")]
         return []
 
-    def tool_result(self, call_id: str, output: str) -> list[Action]:
-        """A tool finished: hand its output to the model and let it answer."""
-        if self.phase is not Phase.LIVE:
-            return []
-        return [act.SubmitToolResult(call_id, output), act.RequestResponse()]
-
     def _agent_audio(self, event: AgentAudio, now: float) -> list[Action]:
         if event.response_id in self._cancelled:
             return []  # a cancelled answer's late audio must not follow the clear
         self.transcript.turn(event.item_id, AGENT, self._offset(now), event.response_id)
+        actions: list[Action] = []
+        if self._holding:  # the model speaks again: the wait audio stops at once
+            self._holding = False
+            self.playback.clear()
+            actions.append(act.ClearPlayback())
         mark = self.playback.sent(event.item_id, event.size, now)
-        return [act.PlayAudio(event.payload), act.PlaceMark(mark)]
+        return [*actions, act.PlayAudio(event.payload), act.PlaceMark(mark)]
 
     def _response_finished(self, event: ResponseFinished) -> list[Action]:
         self.usage += event.usage
@@ -206,6 +216,9 @@ class CallSession:
                 turn.interrupted, turn.heard_ms = True, 0  # generated, never played
             if not turn.saved and (turn.text or turn.interrupted):
                 saves.append(act.SaveTranscript(turn.entry()))
+        if self._handoff is not None and self._handoff.response_id == event.response_id:
+            self._handoff.response_done = True
+            saves += self._maybe_hand_off()
         return saves
 
     # --- barge-in ---------------------------------------------------------------------
@@ -224,7 +237,10 @@ class CallSession:
     def _cut_playback(self, now: float, *, tell_model: bool) -> list[Action]:
         """Account for audio dropped from the carrier's queue; the head item was partly heard."""
         actions: list[Action] = []
+        self._holding = False
         for item_id in self.playback.queued_items():
+            if item_id == HOLD_ITEM:
+                continue  # wait audio: nothing the model said, nothing to truncate
             heard = self.playback.heard_bytes(item_id, now)
             received = self.playback.received_bytes(item_id)
             if tell_model and heard > 0:

@@ -16,6 +16,7 @@ from .actions import TranscriptEntry
 CALLER = "caller"
 AGENT = "agent"
 SYSTEM = "system"
+TOOL = "tool"
 
 
 def heard_part(text: str, fraction: float) -> str:
@@ -79,9 +80,9 @@ class Transcript:
     def get(self, key: str) -> Turn | None:
         return self._turns.get(key)
 
-    def note(self, text: str, offset_ms: int) -> TranscriptEntry:
-        """A system line (a keypress, a fault) in its place in the timeline."""
-        turn = self.turn(f"note-{self._next_order}", SYSTEM, offset_ms)
+    def note(self, text: str, offset_ms: int, role: str = SYSTEM) -> TranscriptEntry:
+        """A system or tool line (a keypress, a tool's result) in its place in the timeline."""
+        turn = self.turn(f"{role}-{self._next_order}", role, offset_ms)
         turn.text, turn.complete = text, True
         return turn.entry()
 

@@ -18,7 +18,7 @@ import asyncio
 import http
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, urlsplit
 
@@ -69,6 +69,11 @@ class StandinOptions:
     #: Trailing silence that ends a caller turn; ``session.update`` may override it
     #: with ``audio.input.turn_detection.silence_duration_ms``.
     silence_ms: int = 400
+    #: Record the time of every event per session (``StandinSession.timings``).
+    record_timings: bool = False
+    #: Scripted function calls, (name, arguments), one per caller turn in order
+    #: (see :mod:`calls.standin.tool_calls`); turns after the last are answered in speech.
+    tool_calls: list[tuple[str, dict]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.chunk_ms <= 0:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from calls.audio import BYTES_PER_MS
 from calls.standin.streaming import ResponseStream
+from calls.standin.tool_calls import FunctionCallResponse
 from calls.standin.turns import CallerTurns
 from calls.standin.wire import Event, default_session, describe, dig, merge, new_id
 
@@ -74,10 +76,19 @@ class StandinSession:
         #: Conversation items by id, in conversation order.
         self.items: dict[str, Event] = {}
         self.options = options
+        #: call_id -> tool name, for each function call the stand-in made.
+        self.called_tools: dict[str, str] = {}
+        #: Each ``function_call_output`` item the client returned, in order.
+        self.tool_outputs: list[Event] = []
+        self._scripted_calls = list(options.tool_calls)
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: With ``options.record_timings``: monotonic times of each event, by
+        #: "recv:<type>" / "send:<type>", for the benchmark to pair with its own clock.
+        self.timings: defaultdict[str, list[float]] | None = defaultdict(list) if options.record_timings else None
         self._ws = ws
         self._on_event = on_event
         self._turns = CallerTurns(self)
-        self._stream: ResponseStream | None = None  # the active response, if any
+        self._stream: ResponseStream | FunctionCallResponse | None = None  # the active response, if any
         self._sent = 0
         self._closing = False
         self._received: defaultdict[str, list[Event]] = defaultdict(list)
@@ -187,7 +198,10 @@ class StandinSession:
             await self.error("server_error", f"Stand-in failed: {exc!r}", event)
 
     def _observe(self, direction: str, event: Event) -> None:
-        logger.debug("%s %s", direction, describe(event))
+        if self.timings is not None:
+            self.timings[f"{direction}:{event.get('type')}"].append(time.monotonic())
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s", direction, describe(event))
         if self._on_event is not None:
             self._on_event(direction, event)
 
@@ -216,6 +230,8 @@ class StandinSession:
             return
         item = {"object": "realtime.item", "status": "completed", **item}
         item.setdefault("id", new_id("item"))
+        if item.get("type") == "function_call_output":
+            self.tool_outputs.append(item)
         previous = event.get("previous_item_id") or self.previous_item_id()
         self.items[item["id"]] = item
         await self.emit("conversation.item.added", previous_item_id=previous, item=item)
@@ -252,7 +268,11 @@ class StandinSession:
             )
             await self.error("conversation_already_has_active_response", message, event)
             return
-        self._start("answer" if self._turns.count else "greeting")
+        last_tool = self.called_tools.get(self.tool_outputs[-1].get("call_id")) if self.tool_outputs else None
+        if last_tool == "end_call" and len(self.tool_outputs) == len(self.called_tools):
+            self._start("goodbye")
+        else:
+            self._start("answer" if self._turns.count else "greeting")
 
     async def _on_response_cancel(self, event: Event) -> None:
         self.cancels += 1
@@ -274,8 +294,19 @@ class StandinSession:
             if not stream.cancelling:
                 return  # interrupt_response off and still talking: don't stack answers
             await stream.finished()  # its response.done (cancelled) must go out first
+        if self._scripted_calls:
+            name, arguments = self._scripted_calls.pop(0)
+            self._stream = FunctionCallResponse(self, name, arguments)
+            self._stream.start()
+            return
         self._start("answer")
 
     def _start(self, clip: str) -> None:
         self._stream = ResponseStream(self, clip)
         self._stream.start()
+
+    def spawn(self, coroutine: Any) -> None:
+        """Run a coroutine for this session, keeping a reference until it ends."""
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -9,7 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from agents.models import AccessPolicy, Agent, Caller, CallerGroup, FirstSpeaker, PhoneNumber
+from tools.models import ToolSetting
 
+DEMO_TOOLS = ("end_call", "take_message", "update_mic_distance")
 DEMO_NUMBER = "+15005550006"
 DEMO_CALLER = "+15550100001"
 DEMO_INSTRUCTIONS = (
@@ -47,6 +49,8 @@ class Command(BaseCommand):
         Caller.objects.get_or_create(
             number=DEMO_CALLER, defaults={"name": "Jordan Demo", "group": group, "email": "jordan@example.com"}
         )
+        for tool in DEMO_TOOLS:
+            ToolSetting.objects.get_or_create(agent=agent, tool=tool)
         self.stdout.write(f"Demo agent {agent.name!r} answers {DEMO_NUMBER}; allowlisted caller {DEMO_CALLER}.")
         self._superuser()
 

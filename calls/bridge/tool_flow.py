@@ -1,0 +1,92 @@
+"""Tools in the call: their effects on the call, wait audio, and hand-offs after speech.
+
+A mixin of `CallSession` (it reads the session's playback, transcript and phase); kept apart
+so the session module stays about the conversation itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from . import actions as act
+from .actions import Action, EndReason
+from .effects import HangUpAfterSpeech, SetNoiseReduction, ToolEffect, TransferAfterSpeech
+from .phase import Phase
+from .playback import base64_size
+from .transcript import TOOL
+
+HOLD_ITEM = "hold"  # playback of wait audio: accounted like speech, never truncated or transcribed
+NOISE_CHANGE_MIN_MS = 2000  # the model tends to repeat a mic-distance request: ignore quick repeats
+
+
+@dataclass(slots=True)
+class HandOff:
+    """End or transfer the call once the agent's next answer has been played to the caller."""
+
+    reason: EndReason
+    target: str = ""
+    detail: str = ""
+    response_id: str | None = None
+    response_done: bool = False
+
+
+class ToolFlow:
+    """Tool results, wait audio and hand-offs; state lives on the `CallSession`."""
+
+    def tool_result(
+        self, call_id: str, name: str, output: str, now: float, effect: ToolEffect | None = None
+    ) -> list[Action]:
+        """A tool finished: apply what it asks of the call, hand its output to the model."""
+        self._tools_running.discard(call_id)
+        if self.phase is not Phase.LIVE:
+            return []
+        actions: list[Action] = []
+        match effect:
+            case SetNoiseReduction(kind=kind):
+                output, actions = self._set_noise_reduction(kind, now)
+            case HangUpAfterSpeech():
+                self._handoff = HandOff(EndReason.AGENT_ENDED, detail="the agent ended the call")
+            case TransferAfterSpeech(target=target, label=label):
+                self._handoff = HandOff(EndReason.TRANSFERRED, target, f"transferred to {label or target}")
+        line = self.transcript.note(f"{name} → {output}", self._offset(now), role=TOOL)
+        return [*actions, act.SaveTranscript(line), act.SubmitToolResult(call_id, output), act.RequestResponse()]
+
+    def tool_is_slow(self, now: float) -> list[Action]:
+        """A tool has run past the agent's threshold: play wait audio until the model speaks."""
+        if self.phase is not Phase.LIVE or not self._tools_running or self._holding or self.playback.is_playing:
+            return []
+        self._holding = True
+        actions: list[Action] = []
+        for payload in self.hold_audio:
+            mark = self.playback.sent(HOLD_ITEM, base64_size(payload), now)
+            actions += [act.PlayAudio(payload), act.PlaceMark(mark)]
+        return actions
+
+    @property
+    def handing_off(self) -> bool:
+        """The call ends (or moves) once the agent's next answer has been heard."""
+        return self._handoff is not None
+
+    def hand_off_timed_out(self) -> list[Action]:
+        """The goodbye never finished playing: end (or transfer) anyway."""
+        if self._handoff is None:
+            return []
+        self._handoff.response_done = True
+        self.playback.clear()
+        return self._maybe_hand_off()
+
+    def _set_noise_reduction(self, kind: str, now: float) -> tuple[str, list[Action]]:
+        if kind == self._noise:
+            return json.dumps({"noise_reduction": kind, "changed": False, "why": "already set"}), []
+        if now - self._noise_changed_at < NOISE_CHANGE_MIN_MS:
+            return json.dumps({"noise_reduction": self._noise, "changed": False, "why": "changed moments ago"}), []
+        self._noise, self._noise_changed_at = kind, now
+        return json.dumps({"noise_reduction": kind, "changed": True}), [act.UpdateNoiseReduction(kind)]
+
+    def _maybe_hand_off(self) -> list[Action]:
+        handoff = self._handoff
+        if handoff is None or not handoff.response_done or self.playback.is_playing or self.phase is not Phase.LIVE:
+            return []
+        control = act.TransferCall(handoff.target) if handoff.target else act.HangUp()
+        return [control, *self._finish(handoff.reason, handoff.detail)]

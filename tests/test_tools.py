@@ -1,0 +1,285 @@
+"""The tool framework and the built-in tools, with Django."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import threading
+import wave
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from calls import services as call_services
+from calls.bridge.effects import HangUpAfterSpeech, SetNoiseReduction, TransferAfterSpeech
+from tools.dispatch import run_tool
+from tools.hold import mulaw_byte, soft_tone, wav_to_mulaw
+from tools.http_tool import http_tool, template_errors
+from tools.models import HttpTool, TakenMessage, ToolSetting
+from tools.registry import BUILTIN, Tool, ToolContext, ToolResult
+from tools.services import agent_toolbox
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "tool_schemas.json"
+
+
+def context(**overrides) -> ToolContext:
+    values = {"call_id": 0, "call_sid": "CA1", "agent_id": 0, "caller_id": None, "caller_number": "+15550100001"}
+    return ToolContext(**(values | overrides))
+
+
+def run(tool, arguments, ctx=None, name=None):
+    return asyncio.run(run_tool(tool, name or (tool.name if tool else "nope"), arguments, ctx or context()))
+
+
+def test_built_in_schemas_match_the_snapshot():
+    current = {
+        name: {"description": t.description, "parameters": t.parameters, "settings": t.settings_schema}
+        for name, t in sorted(BUILTIN.items())
+    }
+    assert current == json.loads(SNAPSHOT.read_text()), "update tests/snapshots/tool_schemas.json deliberately"
+
+
+# --- dispatch: every failure is a JSON error for the model, never an exception ------------------
+
+
+async def ok_handler(arguments, ctx):
+    return ToolResult({"echo": arguments})
+
+
+async def broken_handler(arguments, ctx):
+    raise RuntimeError("secret-ish detail that must not reach the model")
+
+
+async def slow_handler(arguments, ctx):
+    await asyncio.sleep(5)  # the point of the test: longer than the tool's timeout
+    return ToolResult({})
+
+
+SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "error"),
+    [
+        (None, "{}", "unknown tool 'nope'"),
+        (Tool("t", "d", SCHEMA, ok_handler), "{not json", "arguments are not valid JSON"),
+        (Tool("t", "d", SCHEMA, ok_handler), '{"n": "x"}', "invalid arguments: n: 'x' is not of type 'integer'"),
+        (Tool("t", "d", SCHEMA, broken_handler), '{"n": 1}', "t failed (RuntimeError)"),
+        (Tool("t", "d", SCHEMA, slow_handler, timeout_s=0.05), '{"n": 1}', "t timed out after 0.05 s"),
+    ],
+    ids=["unknown", "bad-json", "invalid-args", "exception", "timeout"],
+)
+def test_dispatch_failures_become_json_errors(tool, arguments, error):
+    outcome = run(tool, arguments)
+    assert json.loads(outcome.output) == {"error": error}
+    assert outcome.error == error and outcome.effect is None
+
+
+def test_dispatch_success_carries_output_and_duration():
+    outcome = run(Tool("t", "d", SCHEMA, ok_handler), '{"n": 2}')
+    assert json.loads(outcome.output) == {"echo": {"n": 2}} and outcome.error == ""
+
+
+# --- built-ins ------------------------------------------------------------------------------
+
+
+def test_end_call_and_mic_distance_ask_the_call_for_effects():
+    assert run(BUILTIN["end_call"], "{}").effect == HangUpAfterSpeech()
+    assert run(BUILTIN["update_mic_distance"], '{"distance": "far"}').effect == SetNoiseReduction("far_field")
+    assert run(BUILTIN["update_mic_distance"], '{"distance": "loud"}').error.startswith("invalid arguments")
+
+
+def test_transfer_call_needs_a_configured_carrier_and_a_known_target():
+    settings = {"targets": {"Front desk": "+15550100100"}}
+    assert (
+        "not available" in run(BUILTIN["transfer_call"], '{"target": "front desk"}', context(settings=settings)).error
+    )
+    ready = context(settings=settings, can_transfer=True)
+    assert run(BUILTIN["transfer_call"], '{"target": "front desk"}', ready).effect == TransferAfterSpeech(
+        "+15550100100", "Front desk"
+    )
+    assert "choose one of: Front desk" in run(BUILTIN["transfer_call"], '{"target": "boss"}', ready).error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_email_goes_to_the_caller_or_says_why_not(demo_number, demo_caller):
+    call = call_services.call_receive(call_sid="CA-mail", from_number=demo_caller.number, to_number=demo_number.number)
+    args = '{"subject": "Your quote", "html_body": "<p>It is <b>42</b>.</p>"}'
+    refused = run(BUILTIN["send_email"], args, context(call_id=call.pk, settings={"recipient": "caller"}))
+    assert refused.error == "no email address is configured for this caller (caller)"
+    demo_caller.email = "jordan@example.com"
+    demo_caller.save()
+    sent = run(BUILTIN["send_email"], args, context(call_id=call.pk, settings={"recipient": "caller"}))
+    assert json.loads(sent.output) == {"queued": True, "recipients": 1}
+    (message,) = mail.outbox
+    assert message.to == ["jordan@example.com"] and message.body == "It is 42."
+    assert message.alternatives[0][0] == "<p>It is <b>42</b>.</p>"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_take_message_is_stored_for_staff(demo_number, demo_caller):
+    call = call_services.call_receive(call_sid="CA-msg", from_number=demo_caller.number, to_number=demo_number.number)
+    outcome = run(BUILTIN["take_message"], '{"message": "Please call me back"}', context(call_id=call.pk))
+    assert json.loads(outcome.output) == {"saved": True}
+    message = TakenMessage.objects.get()
+    assert (message.call_id, message.caller_name, message.callback_number) == (call.pk, "Jordan", "+15550100001")
+
+
+# --- which tools an agent has ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_tool_settings_are_validated_against_the_tool_schema(demo_agent):
+    with pytest.raises(ValidationError, match="targets"):
+        ToolSetting(agent=demo_agent, tool="transfer_call", settings={"targets": {"x": "not-a-number"}}).full_clean()
+    with pytest.raises(ValidationError, match="No built-in tool"):
+        ToolSetting(agent=demo_agent, tool="launch_rockets").full_clean()
+    ToolSetting(agent=demo_agent, tool="transfer_call", settings={"targets": {"desk": "+15550100100"}}).full_clean()
+
+
+@pytest.mark.django_db
+def test_the_session_update_carries_exactly_the_enabled_tools(demo_number, demo_caller):
+    agent = demo_number.agent
+    ToolSetting.objects.create(agent=agent, tool="end_call")
+    ToolSetting.objects.create(agent=agent, tool="take_message", enabled=False)
+    HttpTool.objects.create(
+        agent=agent,
+        name="order_status",
+        description="Look up an order",
+        parameters={"type": "object", "properties": {"id": {"type": "string"}}},
+        url_template="https://shop.example.com/orders/{id}",
+        allowed_hosts="shop.example.com",
+    )
+    call_services.call_receive(call_sid="CA-tools", from_number=demo_caller.number, to_number=demo_number.number)
+    setup = call_services.bridge_setup(call_sid="CA-tools")
+    assert [spec.name for spec in setup.config.tools] == ["end_call", "order_status"]
+    assert set(agent_toolbox(agent).tools) == {"end_call", "order_status"}
+
+
+# --- staff-defined HTTP tools ---------------------------------------------------------------
+
+
+class Backend(BaseHTTPRequestHandler):
+    seen: list[tuple[str, str, str]] = []
+
+    def do_GET(self):
+        Backend.seen.append((self.command, self.path, self.headers.get("X-Api-Key", "")))
+        body = b"x" * 5000 if self.path.startswith("/big") else json.dumps({"status": "shipped"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def backend():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    Backend.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def make_http_tool(host: str, path: str = "/orders/{order_id}", **extra) -> HttpTool:
+    return HttpTool(
+        name="order_status",
+        description="d",
+        parameters={"type": "object", "properties": {"order_id": {"type": "string"}}},
+        url_template=f"http://{host}{path}",
+        headers={"X-Api-Key": "server-side-secret"},
+        allowed_hosts="127.0.0.1",
+        **extra,
+    )
+
+
+def test_http_tool_fills_the_template_sends_headers_and_returns_json(backend):
+    outcome = run(http_tool(make_http_tool(backend)), '{"order_id": "A 1/2"}')
+    assert json.loads(outcome.output) == {"status": 200, "body": {"status": "shipped"}, "truncated": False}
+    assert Backend.seen == [("GET", "/orders/A%201%2F2", "server-side-secret")]
+
+
+def test_http_tool_limits_the_response_size(backend):
+    outcome = run(http_tool(make_http_tool(backend, "/big", max_response_bytes=100)), "{}")
+    result = json.loads(outcome.output)
+    assert result["truncated"] is True and len(result["body"]) == 100
+
+
+def test_http_tool_never_calls_a_host_off_its_allowlist(backend):
+    row = make_http_tool(backend.replace("127.0.0.1", "localhost"))
+    outcome = run(http_tool(row), '{"order_id": "1"}')
+    assert outcome.error == "host localhost is not allowed for this tool"
+    assert Backend.seen == []
+
+
+def test_http_tool_definitions_are_checked():
+    row = make_http_tool("api.other.com")
+    assert "allowed_hosts" in template_errors(row)
+    row = make_http_tool("127.0.0.1")
+    row.parameters = {"type": "nonsense"}
+    assert "parameters" in template_errors(row)
+    assert template_errors(make_http_tool("127.0.0.1")) == {}
+
+
+# --- wait audio -----------------------------------------------------------------------------
+
+
+def test_mulaw_encoder_matches_the_g711_reference_points():
+    # Values from the ITU reference (checked once against audioop.lin2ulaw over all 65536 samples).
+
+    assert [mulaw_byte(s) for s in (0, -1, 32767, -32768, 1000, -1000)] == [0xFF, 0x7E, 0x80, 0x00, 0xCE, 0x4E]
+
+
+def wav_bytes(rate: int, seconds: float = 0.5) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"\x00\x10" * int(rate * seconds))
+    buffer.seek(0)
+    return buffer
+
+
+def test_uploaded_wait_audio_must_be_8k_mono_pcm():
+    assert wav_to_mulaw(wav_bytes(8000)) == bytes([mulaw_byte(0x1000)]) * 4000
+    with pytest.raises(ValueError, match="8 kHz"):
+        wav_to_mulaw(wav_bytes(16000))
+    with pytest.raises(ValueError, match="readable"):
+        wav_to_mulaw(io.BytesIO(b"not a wav"))
+
+
+def test_the_default_tone_is_quiet_and_mostly_silence():
+    tone = soft_tone(2)
+    assert len(tone) == 16000
+    assert tone.count(0xFF) > len(tone) * 0.8  # µ-law silence between the pips
+
+
+@pytest.mark.django_db
+def test_http_tool_header_values_never_show_in_the_admin(admin_client, demo_agent):
+    tool = HttpTool.objects.create(
+        agent=demo_agent,
+        name="crm",
+        description="d",
+        parameters={"type": "object"},
+        url_template="https://crm.example.com/x",
+        allowed_hosts="crm.example.com",
+        headers={"Authorization": "Bearer top-secret-crm-key"},
+    )
+    page = admin_client.get(f"/admin/tools/httptool/{tool.pk}/change/")
+    assert page.status_code == 200
+    assert b"top-secret-crm-key" not in page.content and b"Authorization: (hidden)" in page.content
+
+
+@pytest.mark.django_db
+def test_taken_messages_are_listed_for_staff(admin_client):
+    TakenMessage.objects.create(caller_name="Ann", callback_number="+15550100002", text="Call me about the boiler")
+    page = admin_client.get("/admin/tools/takenmessage/")
+    assert b"Call me about the boiler" in page.content

@@ -1,0 +1,116 @@
+"""Tools in the admin: per-agent switches and settings, HTTP tools, messages, invocations."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin
+
+from .models import HttpTool, TakenMessage, ToolInvocation, ToolSetting
+from .registry import BUILTIN
+
+
+def _tool_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(BUILTIN)]
+
+
+class ToolSettingForm(forms.ModelForm):
+    tool = forms.ChoiceField(choices=_tool_choices)
+
+    class Meta:
+        model = ToolSetting
+        fields = ["tool", "enabled", "settings"]
+        help_texts = {
+            "settings": 'JSON. transfer_call: {"targets": {"front desk": "+15550100100"}}; '
+            'send_email: {"recipient": "group" or "caller"}; the others take none.'
+        }
+
+
+class ToolSettingInline(admin.TabularInline):
+    """On the Agent page: which built-in tools the agent may call, and their settings."""
+
+    model = ToolSetting
+    form = ToolSettingForm
+    extra = 0
+
+
+class HttpToolForm(forms.ModelForm):
+    """Header values are secrets: never shown again once saved; leave the field empty to keep them."""
+
+    new_headers = forms.JSONField(
+        required=False,
+        label="Headers",
+        help_text='JSON object, e.g. {"Authorization": "Bearer …"}. Saved values are never shown; '
+        "leave empty to keep them, or enter {} to remove them.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = HttpTool
+        exclude = ["headers"]
+
+    def save(self, commit: bool = True) -> HttpTool:
+        if self.cleaned_data.get("new_headers") is not None:
+            self.instance.headers = self.cleaned_data["new_headers"]
+        return super().save(commit)
+
+
+@admin.register(HttpTool)
+class HttpToolAdmin(admin.ModelAdmin):
+    form = HttpToolForm
+    list_display = ["name", "agent", "method", "url_template", "enabled"]
+    list_filter = ["enabled", "agent"]
+    search_fields = ["name", "description", "url_template"]
+    readonly_fields = ["saved_headers"]
+
+    @admin.display(description="Saved headers")
+    def saved_headers(self, obj: HttpTool) -> str:
+        names = sorted((obj.headers or {}).keys())
+        return ", ".join(f"{name}: (hidden)" for name in names) or "none"
+
+
+class ToolInvocationInline(admin.TabularInline):
+    """On the Call page: each tool call with its arguments, result or error, and duration."""
+
+    model = ToolInvocation
+    fields = ["created_at", "name", "arguments_pretty", "result", "error", "duration_ms"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Arguments")
+    def arguments_pretty(self, obj: ToolInvocation) -> str:
+        try:
+            return json.dumps(json.loads(obj.arguments), ensure_ascii=False)
+        except ValueError:
+            return obj.arguments
+
+
+@admin.register(TakenMessage)
+class TakenMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "caller_name", "callback_number", "text", "handled"]
+    list_filter = ["handled"]
+    search_fields = ["caller_name", "callback_number", "text"]
+    readonly_fields = ["call", "caller_name", "callback_number", "text", "created_at"]
+    actions = ["mark_handled"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Mark as handled")
+    def mark_handled(self, request, queryset) -> None:
+        queryset.update(handled=True)
+
+
+@admin.register(ToolInvocation)
+class ToolInvocationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "name", "call", "error", "duration_ms"]
+    list_filter = ["name"]
+    readonly_fields = ["call", "provider_call_id", "name", "arguments", "result", "error", "duration_ms", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
