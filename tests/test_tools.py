@@ -283,3 +283,10 @@ def test_taken_messages_are_listed_for_staff(admin_client):
     TakenMessage.objects.create(caller_name="Ann", callback_number="+15550100002", text="Call me about the boiler")
     page = admin_client.get("/admin/tools/takenmessage/")
     assert b"Call me about the boiler" in page.content
+
+
+@pytest.mark.django_db
+def test_managers_set_up_tools_and_operators_only_read_them(manager, operator):
+    assert manager.has_perm("tools.change_toolsetting") and manager.has_perm("tools.add_httptool")
+    assert operator.has_perm("tools.view_toolinvocation") and operator.has_perm("tools.change_takenmessage")
+    assert not operator.has_perm("tools.change_httptool") and not operator.has_perm("tools.add_toolsetting")
