@@ -138,3 +138,43 @@ def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen]:
             process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+class CallServer:
+    """A daphne process serving the demo seed, with a port kept for the realtime stand-in.
+
+    Tests start `RealtimeStandin(port=server.standin_port)` themselves, so each sees its own
+    model sessions; they read the server's SQLite file directly and wait on its log lines.
+    """
+
+    def __init__(self, url: str, standin_port: int, database: Path, process: subprocess.Popen) -> None:
+        self.url, self.standin_port, self.database, self.process = url, standin_port, database, process
+
+    async def call_finalised(self, call_sid: str, timeout: float = 15) -> None:
+        """Wait for daphne to log that it finalised the call (its rows are written by then)."""
+        import asyncio
+
+        found = await asyncio.to_thread(self.process.output.wait_for, f"call {call_sid} ended", timeout)
+        assert found, self.process.output.tail()
+
+    def rows(self, sql: str, *params) -> list[tuple]:
+        import sqlite3
+
+        with sqlite3.connect(self.database) as db:
+            return db.execute(sql, params).fetchall()
+
+
+@contextmanager
+def call_server(workdir: Path, server_class: type[CallServer] = CallServer, **overrides: str) -> Iterator[CallServer]:
+    """Migrate, seed the demo and serve it with daphne; the model URL points at the stand-in's port."""
+    port, standin_port = free_port(), free_port()
+    env = server_env(
+        workdir,
+        PUBLIC_URL=f"http://127.0.0.1:{port}",
+        OPENAI_REALTIME_URL=f"ws://127.0.0.1:{standin_port}/v1/realtime",
+        **overrides,
+    )
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    with daphne_server(env, port) as process:
+        yield server_class(f"http://127.0.0.1:{port}", standin_port, workdir / "e2e.sqlite3", process)

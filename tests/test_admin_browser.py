@@ -14,7 +14,7 @@ from calls.audio import CLIP_TEXT, load_clip
 from calls.simulator import CallScript, SimulatedCall
 from calls.standin import RealtimeStandin
 
-from .servers import ROOT, daphne_server, free_port, manage, server_env
+from .servers import ROOT, call_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -40,15 +40,6 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-class Site:
-    def __init__(self, url: str, standin_port: int, process) -> None:
-        self.url, self.standin_port, self.process = url, standin_port, process
-
-    async def call_finalised(self, call_sid: str) -> None:
-        found = await asyncio.to_thread(self.process.output.wait_for, f"call {call_sid} ended", 15)
-        assert found, self.process.output.tail()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -57,21 +48,14 @@ def site(tmp_path_factory):
         import playwright.async_api  # noqa: F401
     except ImportError:
         _unavailable("the playwright package is not installed")
-    workdir = tmp_path_factory.mktemp("browser")
-    port, standin_port = free_port(), free_port()
-    env = server_env(
-        workdir,
-        PUBLIC_URL=f"http://127.0.0.1:{port}",
-        OPENAI_REALTIME_URL=f"ws://127.0.0.1:{standin_port}/v1/realtime",
+    with call_server(
+        tmp_path_factory.mktemp("browser"),
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         DJANGO_SUPERUSER_USERNAME=LOGIN[0],
         DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
         DJANGO_SUPERUSER_EMAIL="admin@example.com",
-    )
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
-    with daphne_server(env, port) as process:
-        yield Site(f"http://127.0.0.1:{port}", standin_port, process)
+    ) as served:
+        yield served
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -14,26 +12,14 @@ from calls.audio import CLIP_TEXT, load_clip
 from calls.simulator import CallScript, SimulatedCall
 from calls.standin import RealtimeStandin, StandinOptions
 
-from .servers import daphne_server, free_port, manage, server_env
+from .servers import CallServer, call_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
 AUTH_TOKEN = "e2e-auth-token"
 
 
-class Server:
-    def __init__(self, url: str, standin_port: int, database: Path, process) -> None:
-        self.url, self.standin_port, self.database, self.process = url, standin_port, database, process
-
-    async def call_finalised(self, call_sid: str) -> None:
-        """Wait for daphne to log that it finalised the call (the row is written by then)."""
-        found = await asyncio.to_thread(self.process.output.wait_for, f"call {call_sid} ended", 10)
-        assert found, self.process.output.tail()
-
-    def rows(self, sql: str, *params) -> list[tuple]:
-        with sqlite3.connect(self.database) as db:
-            return db.execute(sql, params).fetchall()
-
+class Server(CallServer):
     def transcript(self, call_sid: str) -> list[tuple]:
         return self.rows(
             "SELECT t.role, t.text, t.full_text, t.interrupted, t.heard_ms FROM calls_transcriptitem t"
@@ -48,18 +34,8 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, redis_url):
     workdir = tmp_path_factory.mktemp("e2e")
-    port, standin_port = free_port(), free_port()
-    env = server_env(
-        workdir,
-        PUBLIC_URL=f"http://127.0.0.1:{port}",
-        OPENAI_REALTIME_URL=f"ws://127.0.0.1:{standin_port}/v1/realtime",
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        REDIS_URL=redis_url,
-    )
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
-    with daphne_server(env, port) as process:
-        yield Server(f"http://127.0.0.1:{port}", standin_port, workdir / "e2e.sqlite3", process)
+    with call_server(workdir, Server, TWILIO_AUTH_TOKEN=AUTH_TOKEN, REDIS_URL=redis_url) as served:
+        yield served
 
 
 async def test_a_call_through_daphne_reaches_the_model_and_back(server):
