@@ -6,7 +6,7 @@ import asyncio
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from calls.audio import load_clip
 from calls.models import Call, TranscriptItem
@@ -84,6 +84,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  ({kind})")
 
     def _report(self, result: CallResult) -> None:
+        if result.error:
+            raise CommandError(f"The call failed: {result.error} (is the server running on --base-url?)")
         if result.refused:
             return
         call = Call.objects.filter(call_sid=result.call_sid).first()
