@@ -121,12 +121,16 @@ def test_send_email_goes_to_the_caller_or_says_why_not(demo_number, demo_caller)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_take_message_is_stored_for_staff(demo_number, demo_caller):
+def test_take_message_is_stored_for_staff_and_emailed_to_the_agent_s_recipients(demo_number, demo_caller):
+    demo_number.agent.notify_emails = "desk@example.com, owner@example.com"
+    demo_number.agent.save()
     call = call_services.call_receive(call_sid="CA-msg", from_number=demo_caller.number, to_number=demo_number.number)
     outcome = run(BUILTIN["take_message"], '{"message": "Please call me back"}', context(call_id=call.pk))
     assert json.loads(outcome.output) == {"saved": True}
     message = TakenMessage.objects.get()
     assert (message.call_id, message.caller_name, message.callback_number) == (call.pk, "Jordan", "+15550100001")
+    (email,) = mail.outbox
+    assert email.to == ["desk@example.com", "owner@example.com"] and "Please call me back" in email.body
 
 
 # --- which tools an agent has ---------------------------------------------------------------
