@@ -85,15 +85,16 @@ class CallRunner:
     # --- the carrier's side -----------------------------------------------------------
 
     async def on_caller_frame(self, text: str) -> None:
+        arrived = now_ms()  # before any await: the stream's clock starts when `start` arrives
         try:
             event = self.telephony.parse(text)
         except ProtocolError as exc:
-            await self.execute(self.session.protocol_error(str(exc), now_ms()))
+            await self.execute(self.session.protocol_error(str(exc), arrived))
             return
         if isinstance(event, StreamStarted) and not await self._stream_allowed(event):
             return
         if event is not None:
-            await self.execute(self.session.on_telephony(event, now_ms()))
+            await self.execute(self.session.on_telephony(event, arrived))
 
     async def _stream_allowed(self, event: StreamStarted) -> bool:
         token = event.parameters.get(PARAMETER, "")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -157,7 +158,7 @@ def call_event_record(*, call_id: int | None, kind: str, detail: str) -> None:
 
 def transcript_save(*, call_id: int, entry: TranscriptEntry) -> None:
     """Store a turn; saving the same provider item again updates it (a later cut, the final text)."""
-    TranscriptItem.objects.update_or_create(
+    _, created = TranscriptItem.objects.update_or_create(
         call_id=call_id,
         provider_item_id=entry.key,
         defaults={
@@ -170,6 +171,7 @@ def transcript_save(*, call_id: int, entry: TranscriptEntry) -> None:
             "offset_ms": entry.offset_ms,
         },
     )
+    logger.info("call %s: %s turn %d %s", call_id, entry.role, entry.order, "saved" if created else "updated")
 
 
 FAILED_REASONS = {EndReason.MODEL_UNAVAILABLE, EndReason.MODEL_ERROR, EndReason.MODEL_CLOSED, EndReason.BAD_STREAM}
@@ -204,6 +206,36 @@ def call_request_hangup(*, call_sid: str, username: str) -> bool:
         return False
     async_to_sync(get_channel_layer().group_send)(call_group(call_sid), {"type": "call.hangup", "by": username})
     return True
+
+
+STALE_GRACE_SECONDS = 120  # beyond an agent's maximum call length, no bridge can still hold the call
+NO_STREAM_AFTER_SECONDS = 600
+
+
+def calls_close_stale(*, now: datetime | None = None, everything: bool = False) -> int:
+    """Close calls a dead server left open; returns how many.
+
+    A live bridge ends every call by its agent's maximum length, so a call still "in progress"
+    well past it was held by a process that died. `everything` closes all open calls at once:
+    for a restart of the only server process.
+    """
+    now = now or timezone.now()
+    closed = 0
+    open_calls = Call.objects.filter(status__in=[CallStatus.IN_PROGRESS, CallStatus.CONNECTING], ended_at=None)
+    for call in open_calls.select_related("agent"):
+        if call.status == CallStatus.CONNECTING:
+            limit, reason = NO_STREAM_AFTER_SECONDS, EndReason.NO_STREAM
+        else:
+            limit = (call.agent.max_call_seconds if call.agent else 3600) + STALE_GRACE_SECONDS
+            reason = EndReason.SERVER_RESTART
+        if everything or (now - (call.answered_at or call.started_at)).total_seconds() > limit:
+            updated = Call.objects.filter(pk=call.pk, ended_at=None).update(
+                status=CallStatus.FAILED, end_reason=reason.value, ended_at=now, end_detail="closed as interrupted"
+            )
+            closed += updated
+    if closed:
+        logger.warning("closed %d call(s) left open by a server that stopped", closed)
+    return closed
 
 
 def carrier_status_record(*, call_sid: str, status: str, duration: str | None) -> bool:

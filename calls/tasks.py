@@ -84,3 +84,11 @@ def notify_call(self: Task, call_id: int, force: bool = False) -> None:
 
 
 STEP_TASKS = {Step.SUMMARY: summarize_call, Step.EXTRACTION: extract_call, Step.NOTIFY: notify_call}
+
+
+@shared_task(name="calls.close_stale_calls", soft_time_limit=60, time_limit=90)
+def close_stale_calls() -> int:
+    """Periodic (Celery beat): close calls a stopped server process left open."""
+    from calls.services import calls_close_stale
+
+    return calls_close_stale()

@@ -147,8 +147,11 @@ class CallServer:
     model sessions; they read the server's SQLite file directly and wait on its log lines.
     """
 
-    def __init__(self, url: str, standin_port: int, database: Path, process: subprocess.Popen) -> None:
+    def __init__(
+        self, url: str, standin_port: int, database: Path, process: subprocess.Popen, env: dict[str, str]
+    ) -> None:
         self.url, self.standin_port, self.database, self.process = url, standin_port, database, process
+        self.env = env  # for management commands against the same database
 
     async def call_finalised(self, call_sid: str, timeout: float = 15) -> None:
         """Wait for daphne to log that it finalised the call (its rows are written by then)."""
@@ -177,4 +180,4 @@ def call_server(workdir: Path, server_class: type[CallServer] = CallServer, **ov
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
     with daphne_server(env, port) as process:
-        yield server_class(f"http://127.0.0.1:{port}", standin_port, workdir / "e2e.sqlite3", process)
+        yield server_class(f"http://127.0.0.1:{port}", standin_port, workdir / "e2e.sqlite3", process, env)

@@ -318,3 +318,31 @@ async def test_end_call_tool_runs_and_the_line_closes_only_after_the_goodbye_is_
     invocation = await ToolInvocation.objects.aget(call=call)
     assert (invocation.name, invocation.error, invocation.provider_call_id) == ("end_call", "", "call_9")
     assert await TranscriptItem.objects.filter(call=call, role="tool", text__startswith="end_call").aexists()
+
+
+async def test_calls_go_on_when_redis_is_down(connector, incoming_call, settings):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "voiceagent.layers.ResilientRedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0", "socket_connect_timeout": 0.2}]},
+        }
+    }
+    channel_layers.backends.clear()  # build the layer from the settings above
+    try:
+        communicator = await open_stream(incoming_call)
+        await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+        await asyncio.wait_for(connector.connected.wait(), 5)
+        model = connector.models[0]
+        await communicator.send_to(media())
+        (append,) = await model.wait_for("input_audio_buffer.append")
+        assert append["audio"] == FRAME
+        model.emit(type="response.output_audio.delta", response_id="r1", item_id="i1", delta=FRAME)
+        assert json.loads(await communicator.receive_from())["event"] == "media"
+        await communicator.send_to(json.dumps({"event": "stop", "streamSid": "MZ1", "stop": {}}))
+        assert await closed(communicator)
+        await communicator.disconnect()
+    finally:
+        channel_layers.backends.clear()
+    assert (await refresh(incoming_call)).end_reason == "caller_hung_up"

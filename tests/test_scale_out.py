@@ -61,21 +61,23 @@ async def test_the_live_view_and_hang_up_work_across_daphne_processes(servers):
     cookies = "; ".join(f"{k}={v}" for k, v in staff.cookies.items())
     live_url = serving_staff.url.replace("http://", "ws://") + "/ws/live/"
     headers = {"Cookie": cookies, "Origin": serving_staff.url}
-    async with connect(live_url, additional_headers=headers, proxy=None) as live:
-        async with RealtimeStandin(port=serving_call.standin_port):
-            call = SimulatedCall(base_url=serving_call.url, auth_token=AUTH_TOKEN)
-            script = CallScript(caller_audio=load_clip("caller_question"), hangup_after_ms=15000)
-            running = asyncio.create_task(call.run(script))
-            line = await next_message(live, lambda m: m.get("type") == "live.transcript")
-            assert line["call_sid"] == call.call_sid and line["entry"]["role"] == "agent"
+    async with (
+        connect(live_url, additional_headers=headers, proxy=None) as live,
+        RealtimeStandin(port=serving_call.standin_port),
+    ):
+        call = SimulatedCall(base_url=serving_call.url, auth_token=AUTH_TOKEN)
+        script = CallScript(caller_audio=load_clip("caller_question"), hangup_after_ms=15000)
+        running = asyncio.create_task(call.run(script))
+        line = await next_message(live, lambda m: m.get("type") == "live.transcript")
+        assert line["call_sid"] == call.call_sid and line["entry"]["role"] == "agent"
 
-            def hang_up() -> requests.Response:
-                url = f"{serving_staff.url}/admin/live/{call.call_sid}/hangup/"
-                return staff.post(url, headers={"X-CSRFToken": staff.cookies["csrftoken"]}, timeout=5)
+        def hang_up() -> requests.Response:
+            url = f"{serving_staff.url}/admin/live/{call.call_sid}/hangup/"
+            return staff.post(url, headers={"X-CSRFToken": staff.cookies["csrftoken"]}, timeout=5)
 
-            assert (await asyncio.to_thread(hang_up)).json() == {"ok": True}
-            ended = await next_message(live, lambda m: m.get("type") == "live.call" and m["state"] == "ended")
-            result = await asyncio.wait_for(running, 20)
+        assert (await asyncio.to_thread(hang_up)).json() == {"ok": True}
+        ended = await next_message(live, lambda m: m.get("type") == "live.call" and m["state"] == "ended")
+        result = await asyncio.wait_for(running, 20)
     assert ended["call_sid"] == call.call_sid and ended["reason"] == "staff_ended"
     assert result.closed_by_server  # the process holding the call ended it, with a goodbye
     goodbye = load_clip("goodbye")

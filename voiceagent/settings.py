@@ -126,7 +126,7 @@ if REDIS_URL:
     # blocking pop: every idle consumer would die with TimeoutError. Give reads more room.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "voiceagent.layers.ResilientRedisChannelLayer",  # a Redis outage never ends a call
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
@@ -144,6 +144,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# `celery -A voiceagent beat`: close calls a stopped server process left open.
+CELERY_BEAT_SCHEDULE = {"close-stale-calls": {"task": "calls.close_stale_calls", "schedule": 300.0}}
 # Keep Django's LOGGING in the worker: its handler carries the filter that redacts secrets.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

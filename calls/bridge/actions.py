@@ -23,6 +23,7 @@ class EndReason(enum.StrEnum):
     STREAM_REJECTED = "stream_rejected"
     TRANSFERRED = "transferred"
     SERVER_RESTART = "server_restart"
+    NO_STREAM = "no_stream"  # answered by the webhook, but the media stream never started
     # Refused at the webhook: the call never reached an agent.
     UNKNOWN_NUMBER = "unknown_number"
     AGENT_UNAVAILABLE = "agent_unavailable"

@@ -30,9 +30,13 @@ from .events import (
     Usage,
 )
 from .phase import Phase
-from .playback import PlaybackTracker
+from .playback import BYTES_PER_MS, PlaybackTracker, base64_size
 from .tool_flow import HOLD_ITEM, HandOff, ToolFlow
 from .transcript import AGENT, CALLER, Transcript
+
+# A phone line produces 1 ms of audio per ms; network jitter may bunch frames up. Beyond this
+# much audio ahead of the clock, frames are a flood (a bug or an attack), not speech.
+FLOOD_ALLOWANCE_MS = 2000
 
 
 class CallSession(ToolFlow):
@@ -65,6 +69,8 @@ class CallSession(ToolFlow):
         self._active_response: str | None = None
         self._cancelled: set[str] = set()
         self._model_down: act.EndCall | None = None
+        self._caller_audio_ms = 0.0  # caller audio forwarded so far
+        self._frames_dropped = 0
         self._tools_running: set[str] = set()
         self._holding = False
         self._handoff: HandOff | None = None
@@ -107,7 +113,7 @@ class CallSession(ToolFlow):
     def on_telephony(self, event: TelephonyEvent, now: float) -> list[Action]:
         match event:
             case CallerAudio():
-                return self._caller_audio(event)
+                return self._caller_audio(event, now)
             case PlaybackMarked(name=name):
                 return self._marked(name, now)
             case StreamStarted():
@@ -121,14 +127,25 @@ class CallSession(ToolFlow):
                 return self._finish(EndReason.CALLER_HUNG_UP, "")
         return []
 
-    def _caller_audio(self, event: CallerAudio) -> list[Action]:
+    def _caller_audio(self, event: CallerAudio, now: float) -> list[Action]:
         if self.phase is Phase.LIVE:
             if event.stream_id and event.stream_id != self.stream_id:
                 return [act.Record("bad_frame", "media for another stream dropped")]
-            return [act.AppendCallerAudio(event.payload)]
+            return self._within_real_time(event, now)
         if self.phase is Phase.WAITING:
-            return self.protocol_error("media before start", 0.0)
+            return self.protocol_error("media before start", now)
         return []
+
+    def _within_real_time(self, event: CallerAudio, now: float) -> list[Action]:
+        """Forward caller audio unless it arrives faster than a phone line can produce it."""
+        duration_ms = base64_size(event.payload) / BYTES_PER_MS
+        if self._caller_audio_ms + duration_ms > (now - self._started_at) + FLOOD_ALLOWANCE_MS:
+            self._frames_dropped += 1
+            if self._frames_dropped == 1:
+                return [act.Record("bad_frame", "caller audio faster than real time: excess dropped")]
+            return []
+        self._caller_audio_ms += duration_ms
+        return [act.AppendCallerAudio(event.payload)]
 
     def _started(self, event: StreamStarted, now: float) -> list[Action]:
         if self.phase is not Phase.WAITING:
