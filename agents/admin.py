@@ -185,7 +185,7 @@ class PhoneNumberAdmin(admin.ModelAdmin):
     list_filter = ["access_policy", "agent"]
     list_select_related = ["agent"]
     search_fields = ["number", "label", "agent__name"]
-    fields = ["number", "label", "agent", "access_policy"]
+    fields = ["number", "label", "agent", "access_policy", "max_calls_per_hour"]
 
     def get_queryset(self, request):
         since = timezone.now() - timedelta(days=RECENT_CALLS_DAYS)

@@ -27,7 +27,7 @@ class CallerAdmin(admin.ModelAdmin):
     search_fields = ["number", "name", "email"]
     actions = ["export_csv"]
     fieldsets = [
-        (None, {"fields": ["number", "name", "group", "status"]}),
+        (None, {"fields": ["number", "name", "group", "status", "max_calls_per_day"]}),
         ("Contact", {"fields": ["email", "language"]}),
         ("What the agent is told", {"fields": ["notes"]}),
     ]

@@ -236,6 +236,11 @@ class PhoneNumber(models.Model):
         default=AccessPolicy.ALLOWLIST,
         help_text="Allowlist: only callers listed under Callers (and not blocked) get through.",
     )
+    max_calls_per_hour = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Calls this number takes in any 60 minutes; more are refused politely. Empty: no limit.",
+    )
 
     class Meta:
         ordering = ["number"]
@@ -292,6 +297,12 @@ class Caller(models.Model):
         choices=CallerStatus.choices,
         default=CallerStatus.ALLOWED,
         help_text="Blocked callers are refused on every number.",
+    )
+    max_calls_per_day = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Calls this caller may make in any 24 hours, on all numbers; more are refused politely. "
+        "Empty: no limit.",
     )
 
     class Meta:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -34,6 +34,9 @@ REFUSAL_MESSAGES = {
     EndReason.AGENT_UNAVAILABLE: "Sorry, nobody can take your call right now. Please try again later. Goodbye.",
     EndReason.CALLER_NOT_ALLOWED: "Sorry, this line only takes calls from registered callers. Goodbye.",
     EndReason.CALLER_BLOCKED: "Sorry, we can't take your call. Goodbye.",
+    EndReason.NUMBER_BUSY: "Sorry, this line is very busy right now. Please try again a little later. Goodbye.",
+    EndReason.CALLER_LIMIT: "Sorry, you have reached today's limit of calls to this service. "
+    "Please try again tomorrow. Goodbye.",
 }
 
 
@@ -47,6 +50,21 @@ def _screen(number: PhoneNumber | None, caller: Caller | None) -> EndReason | No
         return EndReason.CALLER_BLOCKED
     if number.access_policy == AccessPolicy.ALLOWLIST and caller is None:
         return EndReason.CALLER_NOT_ALLOWED
+    return _over_limit(number, caller)
+
+
+def _over_limit(number: PhoneNumber, caller: Caller | None) -> EndReason | None:
+    """Rate limits staff set (off unless set): calls that reached an agent count, refusals don't."""
+    answered = Call.objects.exclude(status=CallStatus.REFUSED)
+    now = timezone.now()
+    if number.max_calls_per_hour is not None:
+        recent = answered.filter(phone_number=number, started_at__gte=now - timedelta(hours=1)).count()
+        if recent >= number.max_calls_per_hour:
+            return EndReason.NUMBER_BUSY
+    if caller is not None and caller.max_calls_per_day is not None:
+        today = answered.filter(caller=caller, started_at__gte=now - timedelta(days=1)).count()
+        if today >= caller.max_calls_per_day:
+            return EndReason.CALLER_LIMIT
     return None
 
 

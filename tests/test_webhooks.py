@@ -156,3 +156,30 @@ def test_healthz_is_503_naming_the_dependency_that_failed(client, settings):
     assert response.status_code == 503
     assert response.json()["checks"]["broker"].startswith("error")
     assert response.json()["checks"]["database"] == "ok"
+
+
+def test_rate_limits_are_off_unless_staff_set_them(client, demo_number, demo_caller):
+    for index in range(5):
+        root = twiml(post_signed(client, form(call_sid=f"CA-free-{index}")))
+        assert root.find("./Connect/Stream") is not None
+
+
+def test_a_number_over_its_hourly_limit_refuses_politely(client, demo_number, demo_caller):
+    demo_number.max_calls_per_hour = 2
+    demo_number.save()
+    for index in range(2):
+        assert twiml(post_signed(client, form(call_sid=f"CA-ok-{index}"))).find("./Connect/Stream") is not None
+    root = twiml(post_signed(client, form(call_sid="CA-busy")))
+    assert [child.tag for child in root] == ["Say", "Hangup"] and "busy" in root.find("Say").text
+    assert Call.objects.get(call_sid="CA-busy").end_reason == "number_busy"
+    # A refused call does not count: the limit is on calls that reached the agent.
+    assert Call.objects.exclude(status=CallStatus.REFUSED).count() == 2
+
+
+def test_a_caller_over_the_daily_limit_refuses_politely(client, demo_number, demo_caller):
+    demo_caller.max_calls_per_day = 1
+    demo_caller.save()
+    assert twiml(post_signed(client, form(call_sid="CA-first"))).find("./Connect/Stream") is not None
+    root = twiml(post_signed(client, form(call_sid="CA-second")))
+    assert "limit" in root.find("Say").text
+    assert Call.objects.get(call_sid="CA-second").end_reason == "caller_limit"

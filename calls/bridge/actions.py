@@ -29,6 +29,8 @@ class EndReason(enum.StrEnum):
     AGENT_UNAVAILABLE = "agent_unavailable"
     CALLER_NOT_ALLOWED = "caller_not_allowed"
     CALLER_BLOCKED = "caller_blocked"
+    NUMBER_BUSY = "number_busy"  # the number's calls-per-hour limit
+    CALLER_LIMIT = "caller_limit"  # the caller's calls-per-day limit
 
     @property
     def label(self) -> str:
