@@ -7,7 +7,7 @@ import json
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from calls.bridge.config import SessionConfig, TurnTaking
+from calls.bridge.config import SessionConfig, ToolSpec, TurnTaking
 
 from .models import Agent, AgentVersion, Caller, GroupGreeting, NoiseReduction
 
@@ -23,8 +23,10 @@ def agent_instructions(agent: Agent, caller: Caller | None) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def agent_session_config(agent: Agent, caller: Caller | None = None) -> SessionConfig:
-    """The model session this agent opens for `caller`."""
+def agent_session_config(
+    agent: Agent, caller: Caller | None = None, *, tools: tuple[ToolSpec, ...] = ()
+) -> SessionConfig:
+    """The model session this agent opens for `caller`, offering `tools`."""
     return SessionConfig(
         model=agent.realtime_model,
         instructions=agent_instructions(agent, caller),
@@ -39,14 +41,17 @@ def agent_session_config(agent: Agent, caller: Caller | None = None) -> SessionC
         noise_reduction=None if agent.noise_reduction == NoiseReduction.OFF else agent.noise_reduction,
         transcription_model=agent.transcription_model,
         transcription_language=caller.language if caller and caller.language else agent.transcription_language,
+        tools=tools,
     )
 
 
 def agent_session_preview(agent: Agent) -> str:
     """The exact `session.update` this agent sends (for a caller staff know nothing about), pretty-printed."""
     from calls.bridge.openai_wire import session_update
+    from tools.services import agent_toolbox  # tools build on agents, not the reverse
 
-    return json.dumps(session_update(agent_session_config(agent)), indent=2, ensure_ascii=False)
+    config = agent_session_config(agent, tools=agent_toolbox(agent).specs())
+    return json.dumps(session_update(config), indent=2, ensure_ascii=False)
 
 
 def caller_first_name(caller: Caller | None) -> str:

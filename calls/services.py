@@ -6,7 +6,7 @@ Views, the media consumer and tasks call these; each is small, keyword-only and 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -145,7 +145,7 @@ def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
     return BridgeSetup(
         call_id=call.pk,
         call_sid=call.call_sid,
-        config=replace(agent_session_config(agent, call.caller), tools=toolbox.specs()),
+        config=agent_session_config(agent, call.caller, tools=toolbox.specs()),
         greet_first=agent.first_speaker == "agent",
         greeting=agent_greeting(agent, call.caller),
         max_call_seconds=agent.max_call_seconds,

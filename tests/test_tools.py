@@ -14,6 +14,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from agents.services import agent_session_preview
 from calls import services as call_services
 from calls.bridge.effects import HangUpAfterSpeech, SetNoiseReduction, TransferAfterSpeech
 from tools.dispatch import run_tool
@@ -162,6 +163,8 @@ def test_the_session_update_carries_exactly_the_enabled_tools(demo_number, demo_
     setup = call_services.bridge_setup(call_sid="CA-tools")
     assert [spec.name for spec in setup.config.tools] == ["end_call", "order_status"]
     assert set(agent_toolbox(agent).tools) == {"end_call", "order_status"}
+    preview = json.loads(agent_session_preview(agent))  # what staff see is what is sent
+    assert [tool["name"] for tool in preview["session"]["tools"]] == ["end_call", "order_status"]
 
 
 # --- staff-defined HTTP tools ---------------------------------------------------------------
