@@ -19,7 +19,7 @@ from .servers import celery_worker, daphne_server, free_port, manage, server_env
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
 AUTH_TOKEN = "e2e-auth-token"
-OPENAI_KEY = "sk-e2e-postcall-secret-key"
+OPENAI_KEY = "e2e-postcall-fake-openai-key"
 
 
 class Stack:

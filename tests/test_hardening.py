@@ -92,7 +92,7 @@ def test_model_errors_that_are_not_fatal_never_end_the_call():
 
 
 def test_secrets_are_redacted_from_log_lines_and_tracebacks(settings, caplog):
-    settings.OPENAI_API_KEY = "sk-test-abcdefghijklmnopqrstuvwxyz"
+    settings.OPENAI_API_KEY = "fake-openai-key-abcdefghijklmnop"
     settings.TWILIO_AUTH_TOKEN = "twilio-token-1234567890"
     settings.REDIS_URL = "redis://:hunter2-redis-pass@127.0.0.1:6379/0"
     logger = logging.getLogger("tests.redaction")
@@ -115,7 +115,7 @@ def test_secrets_are_redacted_from_log_lines_and_tracebacks(settings, caplog):
     finally:
         logger.removeHandler(capture)
     text = "\n".join(handler_records)
-    assert "sk-test-abcdefghijklmnopqrstuvwxyz" not in text
+    assert "fake-openai-key-abcdefghijklmnop" not in text
     assert "twilio-token-1234567890" not in text
     assert "hunter2-redis-pass" not in text
     assert text.count("[redacted]") >= 3

@@ -23,7 +23,7 @@ from tests.servers import free_port
 
 from .postcall_helpers import FIRST_CALLER_LINE, extraction_fields, finished_call, threaded_text_api
 
-SECRET = "sk-test-very-secret-key-123"
+SECRET = "fake-test-very-secret-key-123"
 
 
 @pytest.fixture

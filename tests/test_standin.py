@@ -24,7 +24,7 @@ from calls.audio import CLIP_TEXT, clip_ms, load_clip
 from calls.standin import RealtimeStandin, StandinOptions, StandinSession
 from calls.standin.vad import ULAW_TO_LINEAR, EnergyVad, VadEvent, frame_energy
 
-KEY = "sk-test-standin"
+KEY = "fake-test-standin-key"
 LOUD = b"\x00" * 160  # 20 ms at full scale (µ-law 0x00 = -32124)
 SILENCE = b"\xff" * 160  # 20 ms of digital silence (µ-law 0xFF = 0)
 Event = dict[str, Any]
