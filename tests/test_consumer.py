@@ -346,3 +346,22 @@ async def test_calls_go_on_when_redis_is_down(connector, incoming_call, settings
     finally:
         channel_layers.backends.clear()
     assert (await refresh(incoming_call)).end_reason == "caller_hung_up"
+
+
+async def test_a_model_that_never_answers_the_handshake_times_out_into_the_apology(
+    monkeypatch, incoming_call, settings
+):
+    class Silent:
+        async def __call__(self, *, model: str, timeout: float):
+            await asyncio.Event().wait()  # never connects
+
+    settings.REALTIME_CONNECT_TIMEOUT = 0.2
+    monkeypatch.setattr(MediaStreamConsumer, "model_connector_factory", staticmethod(Silent))
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    assert json.loads(await communicator.receive_from(5))["event"] == "media"  # the apology
+    await communicator.send_to(json.dumps({"event": "stop", "streamSid": "MZ1", "stop": {}}))
+    assert await closed(communicator)
+    await communicator.disconnect()
+    call = await refresh(incoming_call)
+    assert call.end_reason == "model_unavailable" and "TimeoutError" in call.end_detail
