@@ -84,3 +84,18 @@ def _no_postcall_work_unless_asked(settings):
     """Calls finished in tests schedule no summaries or emails (which would run in background threads
     after the test); tests of post-call work turn it on (tests/test_postcall*.py)."""
     settings.POSTCALL_ENABLED = False
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """A file for the SQLite test database, not pytest-django's shared-cache memory database.
+
+    Calls write from several threads (the per-call writer runs on the thread pool). A
+    shared-cache memory database answers a concurrent writer "table is locked" at once,
+    where a file database in WAL mode, as in production, waits its busy timeout.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
