@@ -19,16 +19,13 @@ from django.utils.html import format_html
 
 from calls.postcall.admin import ExtractionFieldInline
 from tools.admin import ToolSettingInline
+from voiceagent.admin_records import RecordInline
 
 from . import caller_admin  # noqa: F401  (registers CallerAdmin)
 from .models import Agent, AgentVersion, CallerGroup, GroupGreeting, PhoneNumber
 from .services import agent_duplicate, agent_session_preview, agent_version_record, agent_version_restore
 
 RECENT_CALLS_DAYS = 7
-AFTER_THE_CALL_PLACEHOLDER = (
-    "Summaries and notifications after each call will be set here once post-call work ships; "
-    "nothing happens after a call yet beyond storing its transcript."
-)
 
 
 class GroupGreetingInline(admin.TabularInline):
@@ -39,25 +36,16 @@ class GroupGreetingInline(admin.TabularInline):
     verbose_name_plural = "Greetings per caller group ({first_name} is filled in; others hear the default greeting)"
 
 
-class AgentVersionInline(admin.TabularInline):
+class AgentVersionInline(RecordInline):
     """Instruction history: read-only, newest first, each with a way back."""
 
     model = AgentVersion
     fields = ["changed_at", "changed_by", "instructions", "greeting", "restore"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "History of instructions and greeting"
 
     def get_queryset(self, request):
         newest = AgentVersion.objects.filter(agent=OuterRef("agent")).order_by("-changed_at", "-pk").values("pk")[:1]
         return super().get_queryset(request).select_related("changed_by").annotate(newest_pk=Subquery(newest))
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request, obj=None) -> bool:
         # Whoever may see the agent may see how its instructions came to be.
@@ -108,7 +96,14 @@ class AgentAdmin(admin.ModelAdmin):
                 "HTTP tools that reach your own systems are defined under Tools → HTTP tools.",
             },
         ),
-        ("After the call", {"fields": []}),  # filled by get_fieldsets
+        (
+            "After the call",
+            {
+                "fields": ["summary_model", "notify_emails"],
+                "description": "Each finished call is summarised and emailed; the fields to extract are "
+                "in the table below.",
+            },
+        ),
         (
             "What the model receives",
             {
@@ -119,13 +114,6 @@ class AgentAdmin(admin.ModelAdmin):
             },
         ),
     ]
-
-    def get_fieldsets(self, request, obj=None):
-        """Agent settings without a designed place (post-call ones as they land) go under "After the call"."""
-        placed = {name for _title, options in self.fieldsets for name in options["fields"]}
-        rest = [f.name for f in Agent._meta.fields if f.editable and f.name not in placed and f.name != "id"]
-        after = {"fields": rest} if rest else {"fields": [], "description": AFTER_THE_CALL_PLACEHOLDER}
-        return [(title, after if title == "After the call" else options) for title, options in self.fieldsets]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(number_count=Count("numbers"))

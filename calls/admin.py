@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from tools.admin import ToolInvocationInline
+from voiceagent.admin_records import RecordAdmin, RecordInline
 
 from .models import Call, CallEvent, TranscriptItem
 from .postcall.admin import (
@@ -39,22 +40,17 @@ CALL_SECTIONS = [
     ("Transcript", ["transcript_timeline", "transcript_downloads"]),
     ("Usage", ["input_tokens", "output_tokens", "total_tokens"]),
     ("Provider ids", ["stream_sid", "stream_token_used_at"]),
+    (
+        "After the call",
+        ["summary", "extracted_table", "summary_status", "extraction_status", "notify_status", "postcall_error"],
+    ),
 ]
 EXPORTS = {"txt": ("text/plain; charset=utf-8", transcript_as_text), "json": ("application/json", transcript_as_json)}
 
 
-class EventInline(admin.TabularInline):
+class EventInline(RecordInline):
     model = CallEvent
     fields = ["at", "kind", "detail"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CallChangeList(ChangeList):
@@ -63,16 +59,8 @@ class CallChangeList(ChangeList):
         return super().get_queryset(request, exclude_parameters).defer(*heavy)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Call)
-class CallAdmin(ReadOnlyAdmin):
+class CallAdmin(RecordAdmin):
     list_display = [
         "started_at",
         "caller_display",
@@ -114,15 +102,10 @@ class CallAdmin(ReadOnlyAdmin):
         )
         return super().get_queryset(request).annotate(interrupted_turns=Coalesce(Subquery(interrupted), 0))
 
-    def get_fieldsets(self, request, obj=None):
-        placed = {name for _title, names in CALL_SECTIONS for name in names}
-        rest = [f.name for f in Call._meta.fields if f.name not in placed and f.name != "id"]
-        sections = [(title, {"fields": names}) for title, names in CALL_SECTIONS]
-        after = ["extracted_table" if name == "extracted" else name for name in rest]  # laid out, not raw JSON
-        return [*sections, ("After the call", {"fields": after})]
+    fieldsets = [(title, {"fields": names}) for title, names in CALL_SECTIONS]
 
     def get_readonly_fields(self, request, obj=None):
-        return [name for _title, section in self.get_fieldsets(request, obj) for name in section["fields"]]
+        return [name for _title, names in CALL_SECTIONS for name in names]
 
     extracted_table = staticmethod(extracted_table)
 
@@ -179,7 +162,7 @@ class CallAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CallEvent)
-class CallEventAdmin(ReadOnlyAdmin):
+class CallEventAdmin(RecordAdmin):
     list_display = ["at", "kind", "call", "detail"]
     list_filter = ["kind", "at"]
     list_select_related = ["call"]

@@ -79,8 +79,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             # Not in self.groups: Channels would leave those before disconnect() and, with
             # Redis down, raise before the call is finalised. We leave it ourselves, last.
             self.joined.append(group)
-        except Exception as exc:
-            logger.warning("could not join %s (%s): staff hang-up unavailable for this call", group, exc)
+        except Exception as exc:  # the layer is down: the call goes on without staff hang-up
+            logger.warning("could not join %s (%s): staff hang-up unavailable for this call", group, type(exc).__name__)
 
     async def call_hangup(self, event: dict) -> None:
         """A staff member ended the call from the live page (possibly in another process)."""
@@ -101,5 +101,5 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         for group in self.joined:
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception:
+            except Exception:  # the layer is gone; nothing left to leave
                 logger.debug("could not leave %s", group)

@@ -55,7 +55,7 @@ CHECKS: dict[str, Callable[[], Awaitable[None]]] = {
 async def _run(name: str, check: Callable[[], Awaitable[None]]) -> str:
     try:
         await asyncio.wait_for(check(), TIMEOUT)
-    except Exception as exc:
+    except Exception as exc:  # any failure means unhealthy
         logger.warning("health check %s failed: %s", name, type(exc).__name__)
         return f"error: {type(exc).__name__}"
     return "ok"

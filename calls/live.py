@@ -57,7 +57,7 @@ class LivePublisher:
     async def _send(self, group: str, message: dict[str, Any]) -> None:
         try:
             await asyncio.wait_for(self._layer.group_send(group, message), PUBLISH_TIMEOUT_S)
-        except Exception as exc:
+        except Exception as exc:  # the live view is optional; the call is not
             logger.warning("live publish to %s failed: %s", group, type(exc).__name__)
 
     async def flush(self) -> None:

@@ -130,7 +130,7 @@ class CallRunner:
                 self._connect_model(model=self.setup.config.model, timeout=self._connect_timeout),
                 self._connect_timeout,
             )
-        except Exception as exc:
+        except Exception as exc:  # refused, timed out, bad status: all mean "unavailable"
             detail = f"could not connect to the model: {type(exc).__name__}"
             await self.execute(self.session.model_lost(EndReason.MODEL_UNAVAILABLE, detail, now_ms()))
             return
@@ -145,7 +145,7 @@ class CallRunner:
                 event = self.model_wire.parse(message if isinstance(message, str) else message.decode())
                 if event is not None:
                     await self.execute(self.session.on_model(event, now_ms()))
-        except Exception as exc:
+        except Exception as exc:  # a dropped socket ends the same way as a close
             detail = f"model connection lost: {type(exc).__name__}"
         await self.execute(self.session.model_lost(EndReason.MODEL_CLOSED, detail, now_ms()))
 
@@ -159,7 +159,7 @@ class CallRunner:
     async def _send_or_drop(self, connection: ModelConnection, message: str) -> None:
         try:
             await connection.send(message)
-        except Exception:
+        except Exception:  # the reader sees the same failure and ends the call
             logger.debug("send to model failed for %s", self.setup.call_sid)
 
     # --- carrying out actions ---------------------------------------------------------
@@ -184,12 +184,7 @@ class CallRunner:
                     await self.carrier.hang_up(self.setup.call_sid)
                 case act.TransferCall(target=target):
                     if not await self.carrier.transfer(self.setup.call_sid, target):
-                        self.store.put(
-                            services.call_event_record,
-                            call_id=self.setup.call_id,
-                            kind="note",
-                            detail="transfer failed",
-                        )
+                        await self.execute([act.Record("note", "the carrier refused the transfer")])
                 case act.EndCall():
                     await self._end(action)
                 case _:
@@ -198,7 +193,7 @@ class CallRunner:
     async def _to_caller(self, text: str) -> None:
         try:
             await self._send_to_caller(text)
-        except Exception:
+        except Exception:  # the socket is going away; its disconnect ends the call
             logger.debug("send to caller failed for %s", self.setup.call_sid)
 
     async def _play_farewell(self, clip: act.Farewell, mark: str) -> None:
@@ -267,7 +262,7 @@ class CallRunner:
         if self._model is not None:
             try:
                 await asyncio.wait_for(self._model.close(), 2)
-            except Exception:
+            except Exception:  # closing a broken socket may fail; it is gone either way
                 logger.debug("model close failed for %s", self.setup.call_sid)
         elif not self._model_task.done():
             self._model_task.cancel()

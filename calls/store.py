@@ -57,6 +57,6 @@ class CallStore:
                     logger.exception("gave up writing %s", write.__name__)
                     return
                 await asyncio.sleep(0.1 * attempt)
-            except Exception:
+            except Exception:  # a bad write is logged; the call and the next writes go on
                 logger.exception("writing %s failed", write.__name__)
                 return

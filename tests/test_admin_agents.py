@@ -231,3 +231,11 @@ def test_the_numbers_list_counts_last_week_s_calls_in_one_query(admin_client, de
     rows = {number.number: number.recent_calls for number in response.context["cl"].result_list}
     assert rows == {"+15005550000": 2, "+15005550001": 0, "+15005550002": 0, "+15005550003": 0}
     assert response.context["cl"].result_list[0].agent.name == "Receptionist"  # joined, no extra query
+
+
+def test_every_agent_setting_has_a_place_on_the_form():
+    from agents.admin import AgentAdmin
+
+    placed = {name for _title, options in AgentAdmin.fieldsets for name in options["fields"]}
+    editable = {f.name for f in Agent._meta.fields if f.editable and f.name != "id"}
+    assert editable - placed == set()  # a new field must be put in a fieldset, or staff never see it

@@ -149,3 +149,11 @@ def test_one_call_s_transcript_downloads_from_its_page(admin_client, operator_cl
     assert b"Caller: What are your opening hours?" in response.content
     assert operator_client.get(reverse("admin:calls_call_transcript", args=[a_call.pk, "json"])).status_code == 200
     assert admin_client.get(reverse("admin:calls_call_transcript", args=[a_call.pk, "xml"])).status_code == 404
+
+
+def test_every_call_field_is_shown_on_the_call_page():
+    from calls.admin import CallAdmin
+
+    placed = {name for _title, options in CallAdmin.fieldsets for name in options["fields"]}
+    fields = {f.name for f in Call._meta.fields if f.name != "id"}
+    assert fields - placed == {"extracted"}  # shown laid out, as extracted_table

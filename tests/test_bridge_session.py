@@ -67,6 +67,7 @@ def test_media_for_another_stream_is_dropped_and_recorded():
     out = session.on_telephony(CallerAudio("//79/A==", "MZ-other"), 5)
     assert of_type(out, act.AppendCallerAudio) == []
     assert of_type(out, act.Record)[0].kind == "bad_frame"
+    assert session.on_telephony(CallerAudio("//79/A==", "MZ-other"), 25) == []  # recorded once, not per frame
 
 
 def test_media_before_start_ends_the_call_as_a_bad_stream():

@@ -7,6 +7,8 @@ import json
 from django import forms
 from django.contrib import admin
 
+from voiceagent.admin_records import RecordAdmin, RecordInline
+
 from .models import HttpTool, TakenMessage, ToolInvocation, ToolSetting
 from .registry import BUILTIN
 
@@ -70,17 +72,11 @@ class HttpToolAdmin(admin.ModelAdmin):
         return ", ".join(f"{name}: (hidden)" for name in names) or "none"
 
 
-class ToolInvocationInline(admin.TabularInline):
+class ToolInvocationInline(RecordInline):
     """On the Call page: each tool call with its arguments, result or error, and duration."""
 
     model = ToolInvocation
     fields = ["created_at", "name", "arguments_pretty", "result", "error", "duration_ms"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Arguments")
     def arguments_pretty(self, obj: ToolInvocation) -> str:
@@ -107,10 +103,7 @@ class TakenMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(ToolInvocation)
-class ToolInvocationAdmin(admin.ModelAdmin):
+class ToolInvocationAdmin(RecordAdmin):
     list_display = ["created_at", "name", "call", "error", "duration_ms"]
     list_filter = ["name"]
     readonly_fields = ["call", "provider_call_id", "name", "arguments", "result", "error", "duration_ms", "created_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -26,6 +26,7 @@ class CallerAudio:
 
     payload: str
     stream_id: str = ""
+    size: int = 160  # bytes of µ-law, known to the parser once it has validated the base64
 
 
 @dataclass(frozen=True, slots=True)

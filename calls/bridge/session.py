@@ -30,7 +30,7 @@ from .events import (
     Usage,
 )
 from .phase import Phase
-from .playback import BYTES_PER_MS, PlaybackTracker, base64_size
+from .playback import BYTES_PER_MS, PlaybackTracker
 from .tool_flow import HOLD_ITEM, HandOff, ToolFlow
 from .transcript import AGENT, CALLER, Transcript
 
@@ -60,7 +60,6 @@ class CallSession(ToolFlow):
         self.hold_audio = hold_audio  # base64 µ-law chunks played while a slow tool runs
         self.phase = Phase.WAITING
         self.stream_id = ""
-        self.call_id = ""
         self.playback = PlaybackTracker()
         self.transcript = Transcript()
         self.usage = Usage()
@@ -70,7 +69,7 @@ class CallSession(ToolFlow):
         self._cancelled: set[str] = set()
         self._model_down: act.EndCall | None = None
         self._caller_audio_ms = 0.0  # caller audio forwarded so far
-        self._frames_dropped = 0
+        self._recorded: set[str] = set()  # faults recorded once, not once per frame
         self._tools_running: set[str] = set()
         self._holding = False
         self._handoff: HandOff | None = None
@@ -130,7 +129,7 @@ class CallSession(ToolFlow):
     def _caller_audio(self, event: CallerAudio, now: float) -> list[Action]:
         if self.phase is Phase.LIVE:
             if event.stream_id and event.stream_id != self.stream_id:
-                return [act.Record("bad_frame", "media for another stream dropped")]
+                return self._record_once("media for another stream dropped")
             return self._within_real_time(event, now)
         if self.phase is Phase.WAITING:
             return self.protocol_error("media before start", now)
@@ -138,20 +137,24 @@ class CallSession(ToolFlow):
 
     def _within_real_time(self, event: CallerAudio, now: float) -> list[Action]:
         """Forward caller audio unless it arrives faster than a phone line can produce it."""
-        duration_ms = base64_size(event.payload) / BYTES_PER_MS
+        duration_ms = event.size / BYTES_PER_MS
         if self._caller_audio_ms + duration_ms > (now - self._started_at) + FLOOD_ALLOWANCE_MS:
-            self._frames_dropped += 1
-            if self._frames_dropped == 1:
-                return [act.Record("bad_frame", "caller audio faster than real time: excess dropped")]
-            return []
+            return self._record_once("caller audio faster than real time: excess dropped")
         self._caller_audio_ms += duration_ms
         return [act.AppendCallerAudio(event.payload)]
+
+    def _record_once(self, detail: str) -> list[Action]:
+        """A dropped frame's reason, recorded the first time only: a flood must not become DB writes."""
+        if detail in self._recorded:
+            return []
+        self._recorded.add(detail)
+        return [act.Record("bad_frame", detail)]
 
     def _started(self, event: StreamStarted, now: float) -> list[Action]:
         if self.phase is not Phase.WAITING:
             return [act.Record("bad_frame", "second start ignored")]
         self.phase = Phase.LIVE
-        self.stream_id, self.call_id = event.stream_id, event.call_id
+        self.stream_id = event.stream_id
         self._started_at = now
         if self._model_down is not None:
             return self._farewell(Farewell.APOLOGY, self._model_down.reason, self._model_down.detail, now)

@@ -54,9 +54,10 @@ class TwilioWire:
                 payload = message["media"]["payload"]
                 if not isinstance(payload, str):
                     raise ProtocolError("media payload is not a string")
-                if _base64_size(payload) > MAX_MEDIA_BYTES:
+                size = _base64_size(payload)
+                if size > MAX_MEDIA_BYTES:
                     raise ProtocolError("media frame is larger than one second of audio")
-                return CallerAudio(payload, str(message.get("streamSid", "")))
+                return CallerAudio(payload, str(message.get("streamSid", "")), size)
             case "mark":
                 return PlaybackMarked(str(message["mark"]["name"]))
             case "start":

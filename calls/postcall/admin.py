@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from calls.models import Call, CallStatus, EmailDelivery, ExtractionField, ExtractionKind, StepStatus
+from voiceagent.admin_records import RecordInline
 
 from .emails import extracted_rows
 from .services import Step, postcall_enqueue
@@ -37,15 +38,9 @@ class ExtractionFieldInline(admin.TabularInline):
     verbose_name_plural = "fields to extract after each call"
 
 
-class EmailDeliveryInline(admin.TabularInline):
+class EmailDeliveryInline(RecordInline):
     model = EmailDelivery
     fields = ["recipient", "status", "attempts", "sent_at", "error"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ExtractedFlagFilter(admin.SimpleListFilter):
