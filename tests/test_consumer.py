@@ -365,3 +365,36 @@ async def test_a_model_that_never_answers_the_handshake_times_out_into_the_apolo
     await communicator.disconnect()
     call = await refresh(incoming_call)
     assert call.end_reason == "model_unavailable" and "TimeoutError" in call.end_detail
+
+
+async def test_a_staff_command_that_fails_is_logged_and_the_call_goes_on(connector, incoming_call):
+    import logging
+
+    from channels.layers import get_channel_layer
+
+    from calls.live import call_group
+
+    failures: asyncio.Queue[logging.LogRecord] = asyncio.Queue()
+
+    class Failures(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            failures.put_nowait(record)  # emitted on this event loop, by the consumer's listener task
+
+    handler = Failures(logging.ERROR)
+    logging.getLogger("calls.consumers").addHandler(handler)
+    try:
+        communicator = await open_stream(incoming_call)
+        await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+        await asyncio.wait_for(connector.connected.wait(), 5)
+        model = connector.models[0]
+        await get_channel_layer().group_send(call_group(incoming_call.call_sid), {"type": "call.no_such_command"})
+        record = await asyncio.wait_for(failures.get(), 5)
+    finally:
+        logging.getLogger("calls.consumers").removeHandler(handler)
+    assert record.getMessage() == "staff command call.no_such_command failed"
+    assert record.exc_info[0] is ValueError
+    await communicator.send_to(media())
+    (append,) = await model.wait_for("input_audio_buffer.append")
+    assert append["audio"] == FRAME  # the caller's audio still reaches the model
+    assert (await refresh(incoming_call)).status == CallStatus.IN_PROGRESS
+    await communicator.disconnect()
