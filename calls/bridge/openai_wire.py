@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from .actions import (
     AddCallerNote,
     AppendCallerAudio,
@@ -82,7 +84,7 @@ class OpenAIRealtimeWire:
 
     def parse(self, text: str) -> ModelEvent | None:
         try:
-            message = json.loads(text)
+            message = orjson.loads(text)
             return self._event(message.get("type", ""), message)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             return ModelFailed("unparseable_event", f"{type(exc).__name__} in a server event")

@@ -6,6 +6,8 @@ import binascii
 import json
 from typing import Any
 
+import orjson
+
 from .actions import CallerAction, ClearPlayback, PlaceMark, PlayAudio
 from .events import (
     CallerAudio,
@@ -38,7 +40,7 @@ class TwilioWire:
         if len(text) > MAX_FRAME_CHARS:
             raise ProtocolError(f"frame of {len(text)} characters is too large")
         try:
-            message = json.loads(text)
+            message = orjson.loads(text)
         except ValueError as exc:
             raise ProtocolError("frame is not JSON") from exc
         if not isinstance(message, dict):
