@@ -39,3 +39,25 @@ async def test_a_write_that_keeps_failing_is_given_up_and_the_rest_still_written
     store.put(write, label="after")
     await store.drain()
     assert written == ["after"]
+
+
+def test_saving_a_turn_again_updates_its_row_and_unnamed_turns_stay_apart(demo_number, demo_caller):
+    from calls import services
+    from calls.bridge.actions import TranscriptEntry
+    from calls.models import TranscriptItem
+
+    call = services.call_receive(call_sid="CA" + "7" * 32, from_number="+15550100001", to_number="+15005550006")
+    first = TranscriptEntry(key="item_1", order=1, role="agent", text="We open at nine", offset_ms=100)
+    services.transcript_save(call_id=call.pk, entry=first)
+    cut = TranscriptEntry(
+        key="item_1", order=1, role="agent", text="We open", full_text="We open at nine", offset_ms=100,
+        interrupted=True, heard_ms=700,
+    )  # fmt: skip
+    services.transcript_save(call_id=call.pk, entry=cut)
+    rows = TranscriptItem.objects.filter(call=call).values_list("provider_item_id", "text", "interrupted", "heard_ms")
+    assert list(rows) == [("item_1", "We open", True, 700)]
+
+    for order in (2, 3):  # no provider id: never mistaken for one another
+        unnamed = TranscriptEntry(key="", order=order, role="system", text="x", offset_ms=0)
+        services.transcript_save(call_id=call.pk, entry=unnamed)
+    assert TranscriptItem.objects.filter(call=call, provider_item_id="").count() == 2
