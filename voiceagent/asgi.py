@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -16,7 +17,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from calls.postcall.warm import warm_up  # noqa: E402
 from calls.routing import staff_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
+from voiceagent.autobahn_tuning import skip_debug_formatting  # noqa: E402
+
+skip_debug_formatting()
+warm_up()  # before any call, not on a post-call thread while calls are live
 
 # No AllowedHostsOriginValidator on the media route on purpose: Twilio connects server to
 # server and may send no Origin header. The media route authenticates itself (signature +
@@ -30,3 +36,9 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter([*websocket_urlpatterns, re_path(r"^ws/", staff_websockets)]),
     }
 )
+
+# What is loaded by now lives as long as the process. Left to the collector, every full
+# collection walked all of it (about 180,000 objects, 100 ms with the GIL held): a stall in
+# every live call's audio, which bench/run.py showed. Objects made from here on are collected
+# as usual.
+gc.freeze()
