@@ -30,6 +30,7 @@ class CallTiming:
     media_received: list[float] = field(default_factory=list)
     clears: list[float] = field(default_factory=list)
     late_sends: int = 0  # frames the load generator itself sent more than 5 ms late
+    streaming: tuple[float, float] = (0.0, 0.0)  # monotonic times of the first and the last frame
     error: str = ""
 
 
@@ -41,6 +42,7 @@ class BenchCall:
     caller_name: str
     speech: bytes
     speak_at_s: float
+    speak_every_s: float  # the caller speaks again, over the agent if it is still talking
     duration_s: float
     call_sid: str = ""
 
@@ -86,11 +88,11 @@ class BenchCall:
     async def _send_frames(self, ws, sid: str, timing: CallTiming) -> None:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        speech_from = int(self.speak_at_s / FRAME_S)
+        speech_from, period = int(self.speak_at_s / FRAME_S), int(self.speak_every_s / FRAME_S)
         for k in range(int(self.duration_s / FRAME_S)):
             due = t0 + k * FRAME_S
             await asyncio.sleep(max(0.0, due - loop.time()))  # drift-free pacing
-            offset = (k - speech_from) * FRAME_BYTES
+            offset = ((k - speech_from) % period) * FRAME_BYTES if k >= speech_from else -1
             frame = self.speech[offset : offset + FRAME_BYTES] if 0 <= offset < len(self.speech) else SILENCE
             frame = frame.ljust(FRAME_BYTES, b"\xff")
             media = {"track": "inbound", "chunk": str(k + 1), "timestamp": str(k * 20)}
@@ -99,6 +101,7 @@ class BenchCall:
                 timing.late_sends += 1
             timing.frames_sent.append(time.monotonic())
             await ws.send(json.dumps({"event": "media", "streamSid": sid, "media": media}))
+        timing.streaming = (timing.frames_sent[0], timing.frames_sent[-1])
 
 
 class Player:

@@ -1,0 +1,139 @@
+"""Pairing the two ends' timestamps into the latencies the bridge adds, and the server's CPU."""
+
+from __future__ import annotations
+
+import heapq
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.loadgen import CallTiming
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+@dataclass
+class CpuSamples:
+    """(monotonic time, CPU seconds) of one process, taken every 250 ms."""
+
+    pid: int
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+    def take(self) -> None:
+        self.points.append((time.monotonic(), cpu_seconds(self.pid)))
+
+    def percent(self, start: float, end: float) -> float:
+        inside = [p for p in self.points if start <= p[0] <= end]
+        if len(inside) < 2:
+            return float("nan")
+        (t0, c0), (t1, c1) = inside[0], inside[-1]
+        return (c1 - c0) / (t1 - t0) * 100
+
+
+@dataclass
+class Latencies:
+    """(send time, ms) samples; `within` keeps those sent inside a window."""
+
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+    def add(self, sent: list[float], received: list[float]) -> None:
+        """The k-th event on one side pairs with the k-th on the other (both are FIFO)."""
+        self.samples += [(s, (r - s) * 1000) for s, r in zip(sent, received, strict=False)]
+
+    def within(self, start: float, end: float) -> list[float]:
+        return [ms for sent, ms in self.samples if start <= sent <= end]
+
+    def all(self) -> list[float]:
+        return [ms for _, ms in self.samples]
+
+
+def forwarded_deltas(timings: dict[str, list[float]]) -> list[float]:
+    """Send times of the deltas the bridge must forward: all but a cancelled response's tail.
+
+    On `speech_started` the bridge cancels the response in progress and drops its later
+    deltas (they would play after the `clear`). Replaying the stand-in's own send order
+    tells which those are, so the rest pair one to one with the client's media.
+    """
+    kinds = ("response.created", "response.done", "input_audio_buffer.speech_started", "response.output_audio.delta")
+    timeline = heapq.merge(*([(t, kind) for t in timings.get(f"send:{kind}", [])] for kind in kinds))
+    forwarded, active, cancelled = [], False, False
+    for t, kind in timeline:
+        if kind == "response.created":
+            active, cancelled = True, False
+        elif kind == "response.done":
+            active = False
+        elif kind == "input_audio_buffer.speech_started":
+            cancelled = cancelled or active
+        elif not cancelled:
+            forwarded.append(t)
+    return forwarded
+
+
+def barge_in_latencies(speech_started: list[float], clears: list[float]) -> list[tuple[float, float]]:
+    """For each speech_started, the first clear before the next one (none if nothing was playing)."""
+    latencies = []
+    for k, started in enumerate(speech_started):
+        until = speech_started[k + 1] if k + 1 < len(speech_started) else float("inf")
+        after = [c for c in clears if started <= c < until]
+        if after:
+            latencies.append((started, (after[0] - started) * 1000))
+    return latencies
+
+
+@dataclass
+class LevelMeasure:
+    up: Latencies = field(default_factory=Latencies)
+    down: Latencies = field(default_factory=Latencies)
+    barge_in: Latencies = field(default_factory=Latencies)
+    model_ready: list[float] = field(default_factory=list)
+    dropped: int = 0
+    loadgen_late: int = 0
+    errors: int = 0
+
+
+def measure(calls: list[CallTiming], sessions: list[dict]) -> LevelMeasure:
+    """Pair each client with its model session (the caller's name is in the instructions)."""
+    by_name = {}
+    for session in sessions:
+        for call in calls:
+            if call.caller_name in session["instructions"]:
+                by_name[call.caller_name] = session["timings"]
+    result = LevelMeasure()
+    for call in calls:
+        timings = by_name.get(call.caller_name)
+        if call.error or timings is None:
+            result.errors += 1
+            continue
+        appends = timings["recv:input_audio_buffer.append"]
+        # Frames sent before the model session is configured wait for it (the model's
+        # websocket is still opening): that is set-up time, reported apart, not added latency.
+        ready = timings["recv:session.update"][0]
+        waited = sum(1 for t in call.frames_sent if t < ready)
+        result.model_ready.append((ready - call.frames_sent[0]) * 1000)
+        result.up.add(call.frames_sent[waited:], appends[waited:])
+        result.down.add(forwarded_deltas(timings), call.media_received)
+        result.dropped += len(call.frames_sent) - len(appends)
+        result.loadgen_late += call.late_sends
+        speech = timings.get("send:input_audio_buffer.speech_started", [])
+        result.barge_in.samples += barge_in_latencies(speech, call.clears)
+    return result

@@ -1,0 +1,132 @@
+"""The processes a benchmark run starts: daphne, the stand-in, and optionally Redis and Celery.
+
+With `redis-server` installed the run takes the production shape (README, *Production*):
+channels-redis between processes and post-call work on a Celery worker, not in daphne's threads.
+Without it, the embedded defaults: in-memory channel layer, post-call work in daphne's threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-auth-token"
+SEED = """
+from agents.models import AccessPolicy, Caller, PhoneNumber
+PhoneNumber.objects.filter(number="+15005550006").update(access_policy=AccessPolicy.ANYONE)
+Caller.objects.bulk_create(
+    [Caller(number=f"+1555030{i:04d}", name=f"bench-{i:04d}") for i in range({n})], ignore_conflicts=True
+)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_line(process: subprocess.Popen, needle: str, what: str, timeout: float = 30) -> None:
+    """Read the process's output until `needle` (its own words for "ready"); fail if it exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if needle in line:
+            return
+        if not line and process.poll() is not None:
+            break
+    raise RuntimeError(f"{what} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+class StandinProcess:
+    """bench/standin_process.py, driven over its stdin and stdout."""
+
+    def __init__(self, chunk_ms: int, pace: float) -> None:
+        command = [sys.executable, str(ROOT / "bench" / "standin_process.py"), "--chunk-ms", str(chunk_ms)]
+        command += ["--pace", str(pace)]
+        self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ports = json.loads(self.process.stdout.readline())
+        self.port, self.text_port = ports["port"], ports["text_port"]
+
+    def collect(self) -> dict:
+        """{"sessions": [...], "stalls": [[time, ms], ...]} once every model session has closed."""
+        self.process.stdin.write("collect\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.write("quit\n")
+        self.process.stdin.flush()
+        self.process.wait(10)
+
+
+def start_redis(workdir: Path) -> tuple[subprocess.Popen, str] | None:
+    exe = shutil.which("redis-server")
+    if exe is None:
+        return None
+    port = free_port()
+    args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_for_line(process, "Ready to accept connections", "redis-server")
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def server_env(workdir: Path, port: int, standin: StandinProcess, redis_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWILIO_", "REDIS_", "DJANGO_"))}
+    env |= {
+        "DEBUG": "off",  # production settings: no query log, nothing kept for debugging
+        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "OPENAI_REALTIME_URL": f"ws://127.0.0.1:{standin.port}/v1/realtime",
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{standin.text_port}/v1",  # the post-call summaries
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    return env
+
+
+def prepare_database(env: dict[str, str], callers: int) -> None:
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    seed = SEED.replace("{n}", str(callers))
+    subprocess.run([*manage, "shell", "-c", seed], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def start_daphne(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """`daphne voiceagent.asgi:application`, as production runs it (CONTRACT.md)."""
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "voiceagent.asgi:application"]
+    with open(log, "w") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def start_celery(env: dict[str, str], log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "celery", "-A", "voiceagent", "worker", "-l", "info", "-c", "2"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"bench-{os.getpid()}@%h"]
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while " ready." not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"celery worker did not start:\n{log.read_text()[-2000:]}")
+        time.sleep(0.1)  # a log file being written: nothing to await
+    return process

@@ -1,0 +1,61 @@
+"""The realtime stand-in in a process of its own, for the benchmark.
+
+In the load generator's process the stand-in's receive times would wait behind the
+clients' sends and count as latency added by the bridge. Here it has an event loop to
+itself. CLOCK_MONOTONIC is system-wide on Linux, so its times compare with the clients'.
+
+Driven over stdin/stdout, one JSON line each way:
+  → {"port": P, "text_port": T}                  once listening (realtime and text APIs)
+  ← "collect"  → {"sessions": [{"instructions": …, "timings": {…}}, …], "stalls": [[t, ms], …]}
+                 once every session has closed; stalls are this loop's (bench/lag.py)
+  ← "quit"
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.lag import LoopLag
+from calls.standin import RealtimeStandin, StandinOptions
+from calls.standin.text_api import TextApiStandin
+
+CLOSE_WAIT_S = 15.0  # the bridge forwards a call's last frames after its client hangs up
+
+
+async def collect(standin: RealtimeStandin, lag: LoopLag) -> dict:
+    closing = [session.closed.wait() for session in standin.sessions]
+    await asyncio.wait_for(asyncio.gather(*closing), CLOSE_WAIT_S)
+    sessions = []
+    for session in standin.sessions:
+        first_update = session.session_updates[0] if session.session_updates else {}
+        sessions.append({"instructions": first_update.get("instructions", ""), "timings": dict(session.timings)})
+    standin.sessions.clear()
+    stalls, lag.stalls = lag.stalls, []
+    return {"sessions": sessions, "stalls": stalls}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chunk-ms", type=int, default=20)
+    parser.add_argument("--pace", type=float, default=0.02, help="seconds between deltas; 0 sends in bursts")
+    args = parser.parse_args()
+    options = StandinOptions(chunk_ms=args.chunk_ms, pace=args.pace, record_timings=True)
+    loop = asyncio.get_running_loop()
+    lag = LoopLag()
+    lag.start()
+    # The text API answers the post-call summaries, as in `make demo`.
+    async with RealtimeStandin(port=0, options=options) as standin, TextApiStandin() as text_api:
+        print(json.dumps({"port": standin.port, "text_port": text_api.port}), flush=True)
+        while (command := (await loop.run_in_executor(None, sys.stdin.readline)).strip()) not in ("quit", ""):
+            if command == "collect":
+                print(json.dumps(await collect(standin, lag)), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

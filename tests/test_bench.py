@@ -1,0 +1,55 @@
+"""The benchmark's arithmetic, and one short run so it cannot rot unnoticed (no timing is asserted)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.measure import Latencies, barge_in_latencies, forwarded_deltas, percentile
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_deltas_of_a_response_cancelled_by_speech_are_not_expected_at_the_caller():
+    timings = {
+        "send:response.created": [1.0, 5.0],
+        "send:response.output_audio.delta": [1.1, 1.2, 1.3, 1.4, 5.1, 5.2],
+        "send:input_audio_buffer.speech_started": [1.25, 7.0],
+        "send:response.done": [1.5, 5.3],
+    }
+    # 1.3 and 1.4 left after the caller spoke: the bridge drops them. Speech after response 2
+    # was done cancels nothing.
+    assert forwarded_deltas(timings) == [1.1, 1.2, 5.1, 5.2]
+
+
+def test_each_barge_in_pairs_with_the_first_clear_before_the_next_one():
+    speech_started, clears = [1.0, 2.0, 3.0], [1.002, 3.004, 3.5]
+    # At 2.0 nothing was playing (no clear); 3.5 is a later clear, not this barge-in's.
+    latencies = barge_in_latencies(speech_started, clears)
+    assert [(at, round(ms, 3)) for at, ms in latencies] == [(1.0, 2.0), (3.0, 4.0)]
+
+
+def test_latencies_pair_in_order_and_filter_by_when_they_were_sent():
+    latencies = Latencies()
+    latencies.add([1.0, 2.0, 3.0], [1.001, 2.005])  # the third never arrived: not paired
+    assert [round(ms, 3) for ms in latencies.all()] == [1.0, 5.0]
+    assert [round(ms, 3) for ms in latencies.within(1.5, 3.0)] == [5.0]
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert str(percentile([], 99)) == "nan"
+
+
+def test_a_one_call_run_completes_with_nothing_failed_or_dropped():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OPENAI_", "REDIS_"))}
+    command = [sys.executable, "bench/run.py", "--calls", "1", "--duration", "4", "--speak-every", "2"]
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    row = next(line for line in run.stdout.splitlines() if line.startswith("| 1 |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    frames_up, frames_down = (int(x) for x in cells[6].split(" / "))
+    assert frames_up > 150 and frames_down > 0  # 4 s of caller audio paired; the agent spoke
+    assert cells[7] == "0"  # dropped
+    assert int(re.search(r"n=(\d+)", cells[4]).group(1)) >= 1  # it spoke over the greeting: a barge-in
+    assert "1 calls: 0 failed" in run.stdout
