@@ -1,6 +1,6 @@
 """Benchmark: N concurrent calls through a real daphne, measured from both ends.
 
-    .venv/bin/python bench/run.py --calls 1,10,50 --duration 20
+    .venv/bin/python bench/run.py --calls 1,10,50
 
 Processes: one daphne serving the calls (SQLite, DEBUG off; with redis-server installed also
 channels-redis, a Redis broker and a Celery worker for the post-call work, as in production),
@@ -162,8 +162,8 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", default="1,10,50", help="comma-separated concurrency levels")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds each call lasts")
-    parser.add_argument("--stagger", type=float, default=1.0, help="seconds over which a level's calls start")
+    parser.add_argument("--duration", type=float, default=25.0, help="seconds each call lasts")
+    parser.add_argument("--stagger", type=float, default=5.0, help="seconds over which a level's calls start")
     parser.add_argument("--speak-every", type=float, default=5.0, help="seconds between the caller's questions")
     parser.add_argument("--chunk-ms", type=int, default=20, help="audio per model delta")
     parser.add_argument("--pace", type=float, default=0.02, help="seconds between model deltas; 0: bursts")
