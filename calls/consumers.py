@@ -22,6 +22,8 @@ from .store import off_loop
 from .twilio_auth import stream_signature_is_valid
 
 logger = logging.getLogger(__name__)
+LISTEN_RETRY_FIRST_S = 0.1
+LISTEN_RETRY_MAX_S = 5.0
 
 
 def default_model_connector() -> ModelConnector:
@@ -68,11 +70,20 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
                     await listener
 
     async def _listen_to_layer(self) -> None:
+        """Staff commands, until the call ends. A failure here never ends the call, nor goes unseen."""
+        delay = LISTEN_RETRY_FIRST_S
         while True:
-            message = await self.channel_receive()
+            try:
+                message = await self.channel_receive()
+            except Exception as exc:  # the layer's own outages are retried inside it; this is anything else
+                logger.error("staff commands for this call: the channel layer failed (%s)", type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LISTEN_RETRY_MAX_S)
+                continue
+            delay = LISTEN_RETRY_FIRST_S
             try:
                 await self.dispatch(message)
-            except Exception:  # a bad command must not end the call, nor vanish unseen
+            except Exception:
                 logger.exception("staff command %.40s failed", message.get("type"))
 
     async def dispatch(self, message: dict) -> None:

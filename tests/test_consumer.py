@@ -398,3 +398,41 @@ async def test_a_staff_command_that_fails_is_logged_and_the_call_goes_on(connect
     assert append["audio"] == FRAME  # the caller's audio still reaches the model
     assert (await refresh(incoming_call)).status == CallStatus.IN_PROGRESS
     await communicator.disconnect()
+
+
+async def test_a_channel_layer_that_fails_is_logged_and_retried_and_the_call_ends_cleanly(
+    connector, incoming_call, monkeypatch
+):
+    import logging
+
+    from channels.layers import get_channel_layer
+
+    errors: asyncio.Queue[logging.LogRecord] = asyncio.Queue()
+
+    class Errors(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            errors.put_nowait(record)
+
+    async def undecodable(channel: str) -> dict:
+        raise ValueError("a message the layer could not decode")
+
+    monkeypatch.setattr(get_channel_layer(), "receive", undecodable)
+    handler = Errors(logging.ERROR)
+    logging.getLogger("calls.consumers").addHandler(handler)
+    try:
+        communicator = await open_stream(incoming_call)
+        await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+        await asyncio.wait_for(connector.connected.wait(), 5)
+        first, again = [await asyncio.wait_for(errors.get(), 5) for _ in range(2)]  # retried after 0.1 s
+    finally:
+        logging.getLogger("calls.consumers").removeHandler(handler)
+    assert (
+        first.getMessage()
+        == again.getMessage()
+        == ("staff commands for this call: the channel layer failed (ValueError)")
+    )
+    await communicator.send_to(media())
+    (append,) = await connector.models[0].wait_for("input_audio_buffer.append")
+    assert append["audio"] == FRAME
+    await communicator.disconnect()  # raises if the application ended with an exception
+    assert (await refresh(incoming_call)).end_reason == "carrier_disconnected"  # closed without stop
