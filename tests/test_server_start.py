@@ -52,3 +52,14 @@ def test_post_call_threads_share_one_client_per_configuration(settings):
     settings.OPENAI_BASE_URL = "http://127.0.0.1:10/v1"
     assert configured_client() is not first
     assert str(configured_client().base_url) == "http://127.0.0.1:10/v1/"
+
+
+def test_a_preload_that_fails_is_logged_and_the_server_still_starts(monkeypatch, caplog):
+    from calls.postcall import warm
+
+    def broken_proxy_setting() -> None:
+        raise ImportError("socksio is needed for socks5:// proxies")
+
+    monkeypatch.setattr(warm, "preload_client", broken_proxy_setting)
+    warm.warm_up()  # does not raise
+    assert "post-call machinery not preloaded (ImportError)" in caplog.text
