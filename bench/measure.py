@@ -18,6 +18,28 @@ def cpu_seconds(pid: int | str = "self") -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its live descendants (a Celery worker's tasks run in its children)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # it exited while we looked
+    family, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in family} - family
+        family |= more
+        grew = bool(more)
+    total = 0.0
+    for member in family:
+        try:
+            total += cpu_seconds(member)
+        except OSError:
+            continue
+    return total
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -107,6 +129,7 @@ class LevelMeasure:
     barge_in: Latencies = field(default_factory=Latencies)
     model_ready: list[float] = field(default_factory=list)
     dropped: int = 0
+    unpaired: int = 0  # calls whose caller frames were not all forwarded: up latency not paired
     loadgen_late: int = 0
     errors: int = 0
 
@@ -121,18 +144,22 @@ def measure(calls: list[CallTiming], sessions: list[dict]) -> LevelMeasure:
     result = LevelMeasure()
     for call in calls:
         timings = by_name.get(call.caller_name)
-        if call.error or timings is None:
-            result.errors += 1
+        if call.error or timings is None or not timings.get("recv:session.update") or not call.frames_sent:
+            result.errors += 1  # the call failed, or never reached the model
             continue
-        appends = timings["recv:input_audio_buffer.append"]
+        appends = timings.get("recv:input_audio_buffer.append", [])
         # Frames sent before the model session is configured wait for it (the model's
         # websocket is still opening): that is set-up time, reported apart, not added latency.
         ready = timings["recv:session.update"][0]
         waited = sum(1 for t in call.frames_sent if t < ready)
         result.model_ready.append((ready - call.frames_sent[0]) * 1000)
-        result.up.add(call.frames_sent[waited:], appends[waited:])
+        dropped = len(call.frames_sent) - len(appends)
+        result.dropped += dropped
+        if dropped == 0:  # with a frame missing, the k-th sent is no longer the k-th received
+            result.up.add(call.frames_sent[waited:], appends[waited:])
+        else:
+            result.unpaired += 1
         result.down.add(forwarded_deltas(timings), call.media_received)
-        result.dropped += len(call.frames_sent) - len(appends)
         result.loadgen_late += call.late_sends
         speech = timings.get("send:input_audio_buffer.speech_started", [])
         result.barge_in.samples += barge_in_latencies(speech, call.clears)

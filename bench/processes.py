@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -33,24 +34,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_line(process: subprocess.Popen, needle: str, what: str, timeout: float = 30) -> None:
-    """Read the process's output until `needle` (its own words for "ready"); fail if it exits first."""
+def wait_for_log(process: subprocess.Popen, log: Path, needle: str, what: str, timeout: float = 30) -> None:
+    """Wait until the process writes `needle` (its own words for "ready") to its log; stop it if it never does."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if needle in line:
-            return
-        if not line and process.poll() is not None:
-            break
-    raise RuntimeError(f"{what} did not start")
+    while needle not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            raise RuntimeError(f"{what} did not start:\n{log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.1)  # a log file being written: nothing to await
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.terminate()
+    """Terminate the process and everything it started (each runs in a session of its own)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
     try:
         process.wait(15)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+def launch(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    with open(log, "w") as out:
+        options = {"cwd": ROOT, "env": env, "stdout": out, "stderr": subprocess.STDOUT}
+        return subprocess.Popen(command, **options, start_new_session=True)
 
 
 class StandinProcess:
@@ -70,9 +80,13 @@ class StandinProcess:
         return json.loads(self.process.stdout.readline())
 
     def close(self) -> None:
-        self.process.stdin.write("quit\n")
-        self.process.stdin.flush()
-        self.process.wait(10)
+        try:
+            self.process.stdin.write("quit\n")
+            self.process.stdin.flush()
+            self.process.wait(10)
+        except (OSError, subprocess.TimeoutExpired):  # it died or hangs: the run's own error says why
+            self.process.kill()
+            self.process.wait(5)
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen, str] | None:
@@ -81,8 +95,8 @@ def start_redis(workdir: Path) -> tuple[subprocess.Popen, str] | None:
         return None
     port = free_port()
     args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    wait_for_line(process, "Ready to accept connections", "redis-server")
+    process = launch(args, workdir / "redis.log")
+    wait_for_log(process, workdir / "redis.log", "Ready to accept connections", "redis-server")
     return process, f"redis://127.0.0.1:{port}/0"
 
 
@@ -115,18 +129,12 @@ def prepare_database(env: dict[str, str], callers: int) -> None:
 def start_daphne(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     """`daphne voiceagent.asgi:application`, as production runs it (CONTRACT.md)."""
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "voiceagent.asgi:application"]
-    with open(log, "w") as out:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return launch(command, log, env)
 
 
 def start_celery(env: dict[str, str], log: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "celery", "-A", "voiceagent", "worker", "-l", "info", "-c", "2"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"bench-{os.getpid()}@%h"]
-    with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while " ready." not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"celery worker did not start:\n{log.read_text()[-2000:]}")
-        time.sleep(0.1)  # a log file being written: nothing to await
+    process = launch(command, log, env)
+    wait_for_log(process, log, " ready.", "celery worker")
     return process

@@ -37,7 +37,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import processes
 from bench.lag import LoopLag
 from bench.loadgen import BenchCall, CallTiming
-from bench.measure import CpuSamples, LevelMeasure, cpu_seconds, measure, percentile, rss_mib
+from bench.measure import (
+    CpuSamples,
+    LevelMeasure,
+    cpu_seconds,
+    measure,
+    percentile,
+    rss_mib,
+    tree_cpu_seconds,
+)
 from calls.audio import load_clip
 
 
@@ -80,7 +88,11 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     others = {"load generator": "self", "stand-in": servers.standin.process.pid}
     if servers.celery is not None:
         others["celery worker"] = servers.celery.pid
-    before = {name: cpu_seconds(pid) for name, pid in others.items()}
+
+    def cpu_of(name: str) -> float:
+        return tree_cpu_seconds(others[name]) if name == "celery worker" else cpu_seconds(others[name])
+
+    before = {name: cpu_of(name) for name in others}
     rss_peak, samples, lag = 0.0, CpuSamples(servers.daphne.pid), LoopLag()
     samples.take()
     lag.start()
@@ -112,7 +124,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
         server_cpu_steady=samples.percent(*steady),
         server_cpu_all=samples.percent(start, end),
         rss_peak=rss_peak,
-        others_cpu={name: (cpu_seconds(pid) - before[name]) / (end - start) * 100 for name, pid in others.items()},
+        others_cpu={name: (cpu_of(name) - before[name]) / (end - start) * 100 for name in others},
         stalls={
             "load generator": max((ms for _, ms in lag.stalls), default=0.0),
             "stand-in": max((ms for _, ms in collected["stalls"]), default=0.0),
@@ -153,7 +165,8 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
         others = ", ".join(f"{name} {cpu:.0f}%" for name, cpu in r.others_cpu.items())
         stalls = ", ".join(f"{name} {ms:.0f} ms" for name, ms in r.stalls.items())
         print(
-            f"{r.calls} calls: {r.measured.errors} failed; steady for {r.steady[1] - r.steady[0]:.1f} s; "
+            f"{r.calls} calls: {r.measured.errors} failed, {r.measured.unpaired} with frames dropped (not paired); "
+            f"steady for {r.steady[1] - r.steady[0]:.1f} s; "
             f"other processes' CPU: {others}; their worst event-loop stall: {stalls}; "
             f"the load generator sent {r.measured.loadgen_late} frames >5 ms late"
         )

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.measure import Latencies, barge_in_latencies, forwarded_deltas, percentile
+from bench.loadgen import CallTiming
+from bench.measure import Latencies, barge_in_latencies, forwarded_deltas, measure, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,21 @@ def test_latencies_pair_in_order_and_filter_by_when_they_were_sent():
     assert str(percentile([], 99)) == "nan"
 
 
+def test_a_call_that_never_reached_the_model_or_lost_a_frame_is_counted_not_paired():
+    never = CallTiming("CA1", "bench-0001", frames_sent=[1.0, 1.02])
+    lossy = CallTiming("CA2", "bench-0002", frames_sent=[1.0, 1.02, 1.04])
+    sessions = [
+        {"instructions": "Caller: bench-0001", "timings": {}},  # no session.update: never configured
+        {
+            "instructions": "Caller: bench-0002",
+            "timings": {"recv:session.update": [0.5], "recv:input_audio_buffer.append": [1.001, 1.041]},
+        },
+    ]
+    result = measure([never, lossy], sessions)
+    assert (result.errors, result.dropped, result.unpaired) == (1, 1, 1)
+    assert result.up.samples == []  # 1.02 lost: pairing 1.04 with 1.041's neighbour would lie
+
+
 def test_a_one_call_run_completes_with_nothing_failed_or_dropped():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OPENAI_", "REDIS_"))}
     command = [sys.executable, "bench/run.py", "--calls", "1", "--duration", "4", "--speak-every", "2"]
@@ -52,4 +68,4 @@ def test_a_one_call_run_completes_with_nothing_failed_or_dropped():
     assert frames_up > 150 and frames_down > 0  # 4 s of caller audio paired; the agent spoke
     assert cells[7] == "0"  # dropped
     assert int(re.search(r"n=(\d+)", cells[4]).group(1)) >= 1  # it spoke over the greeting: a barge-in
-    assert "1 calls: 0 failed" in run.stdout
+    assert "1 calls: 0 failed, 0 with frames dropped" in run.stdout

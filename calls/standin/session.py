@@ -139,9 +139,12 @@ class StandinSession:
         if self._closing:
             return  # after a fault close, drop the rest silently like a dead socket
         event = {"event_id": new_id("event"), **event}
+        # Stamped before the write: a send that waits for the socket to drain has still left us
+        # at this moment as far as the bridge's latency is concerned.
+        sent_at = time.monotonic()
         await self._ws.send(json.dumps(event))
         self._sent += 1
-        self._observe("send", event)
+        self._observe("send", event, sent_at)
         limit = self.options.close_after_events
         if limit is not None and self._sent >= limit:
             self._closing = True
@@ -197,9 +200,9 @@ class StandinSession:
             logger.exception("stand-in failed handling %s", event_type)
             await self.error("server_error", f"Stand-in failed: {exc!r}", event)
 
-    def _observe(self, direction: str, event: Event) -> None:
+    def _observe(self, direction: str, event: Event, at: float | None = None) -> None:
         if self.timings is not None:
-            self.timings[f"{direction}:{event.get('type')}"].append(time.monotonic())
+            self.timings[f"{direction}:{event.get('type')}"].append(time.monotonic() if at is None else at)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s", direction, describe(event))
         if self._on_event is not None:
