@@ -47,6 +47,21 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def reference_cpu_ms() -> float:
+    """CPU time of a fixed pure-Python loop, best of three: how fast this machine is right now.
+
+    On a shared virtual machine the same work costs different CPU time from hour to hour; the
+    figure printed beside each level lets runs be compared.
+    """
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.process_time() - started)
+    return best * 1000
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")

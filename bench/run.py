@@ -43,6 +43,7 @@ from bench.measure import (
     cpu_seconds,
     measure,
     percentile,
+    reference_cpu_ms,
     rss_mib,
     tree_cpu_seconds,
 )
@@ -66,6 +67,7 @@ class LevelResult:
     server_cpu_all: float
     rss_peak: float
     others_cpu: dict[str, float]  # process name → % of a core over the level
+    reference_ms: float  # the machine's speed just before the level (bench.measure.reference_cpu_ms)
     stalls: dict[str, float]  # process name → its worst event-loop stall, ms
 
 
@@ -92,6 +94,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     def cpu_of(name: str) -> float:
         return tree_cpu_seconds(others[name]) if name == "celery worker" else cpu_seconds(others[name])
 
+    reference_ms = reference_cpu_ms()
     before = {name: cpu_of(name) for name in others}
     rss_peak, samples, lag = 0.0, CpuSamples(servers.daphne.pid), LoopLag()
     samples.take()
@@ -125,6 +128,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
         server_cpu_all=samples.percent(start, end),
         rss_peak=rss_peak,
         others_cpu={name: (cpu_of(name) - before[name]) / (end - start) * 100 for name in others},
+        reference_ms=reference_ms,
         stalls={
             "load generator": max((ms for _, ms in lag.stalls), default=0.0),
             "stand-in": max((ms for _, ms in collected["stalls"]), default=0.0),
@@ -166,7 +170,7 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
         stalls = ", ".join(f"{name} {ms:.0f} ms" for name, ms in r.stalls.items())
         print(
             f"{r.calls} calls: {r.measured.errors} failed, {r.measured.unpaired} with frames dropped (not paired); "
-            f"steady for {r.steady[1] - r.steady[0]:.1f} s; "
+            f"steady for {r.steady[1] - r.steady[0]:.1f} s; reference loop {r.reference_ms:.0f} ms of CPU; "
             f"other processes' CPU: {others}; their worst event-loop stall: {stalls}; "
             f"the load generator sent {r.measured.loadgen_late} frames >5 ms late"
         )
