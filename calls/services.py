@@ -21,7 +21,7 @@ from calls.bridge.actions import EndReason, TranscriptEntry
 from calls.bridge.config import SessionConfig
 from calls.bridge.events import Usage
 from calls.tokens import stream_token_call_sid
-from tools.hold import as_chunks, default_hold_chunks, wav_to_mulaw
+from tools.hold import default_hold_chunks, uploaded_hold_chunks
 from tools.services import Toolbox, agent_toolbox
 
 from .models import Call, CallEvent, CallStatus, EventKind, TranscriptItem
@@ -124,8 +124,8 @@ def hold_audio_for(agent) -> tuple[str, ...]:
     """The agent's wait audio as media payloads: its uploaded WAV, or the soft tone."""
     if agent.wait_audio:
         try:
-            with agent.wait_audio.open("rb") as file:
-                return as_chunks(wav_to_mulaw(file))
+            upload = agent.wait_audio
+            return uploaded_hold_chunks(upload.storage, upload.name, upload.size)
         except (OSError, ValueError):
             logger.warning("wait audio of agent %s is unreadable; using the tone", agent.pk)
     return default_hold_chunks()

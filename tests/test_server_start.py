@@ -16,6 +16,7 @@ import voiceagent.asgi
 from autobahn.twisted import websocket as adapter
 from autobahn.websocket import protocol
 from calls.postcall import llm
+from tools import hold
 from voiceagent.celery import app
 
 method = protocol.WebSocketProtocol.sendData
@@ -27,11 +28,12 @@ print(json.dumps({
     "tasks_registered": "calls.postcall.summarize" in app.tasks,
     "frozen_objects": gc.get_freeze_count(),
     "autobahn_formats": [m.hltype(method) is not method or m.hlval(7) != 7 for m in (protocol, adapter)],
+    "wait_tone_built": hold.default_hold_chunks.cache_info().currsize,
 }))
 """
 
 
-def test_loading_the_asgi_application_preloads_post_call_work_and_freezes_the_heap(tmp_path):
+def test_loading_the_asgi_application_preloads_what_calls_need_and_freezes_the_heap(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OPENAI_", "REDIS_"))}
     env |= {"DEBUG": "on", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
     probe = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
@@ -41,6 +43,7 @@ def test_loading_the_asgi_application_preloads_post_call_work_and_freezes_the_he
     assert state["celery_finalized"] and state["tasks_registered"]
     assert state["frozen_objects"] > 50_000  # Django, Channels, openai: out of every full collection
     assert state["autobahn_formats"] == [False, False]
+    assert state["wait_tone_built"] == 1
 
 
 def test_post_call_threads_share_one_client_per_configuration(settings):
@@ -55,11 +58,11 @@ def test_post_call_threads_share_one_client_per_configuration(settings):
 
 
 def test_a_preload_that_fails_is_logged_and_the_server_still_starts(monkeypatch, caplog):
-    from calls.postcall import warm
+    from calls import warm
 
     def broken_proxy_setting() -> None:
         raise ImportError("socksio is needed for socks5:// proxies")
 
     monkeypatch.setattr(warm, "preload_client", broken_proxy_setting)
     warm.warm_up()  # does not raise
-    assert "post-call machinery not preloaded (ImportError)" in caplog.text
+    assert "call machinery not preloaded (ImportError)" in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
 import threading
@@ -261,6 +262,34 @@ def test_uploaded_wait_audio_must_be_8k_mono_pcm():
         wav_to_mulaw(wav_bytes(16000))
     with pytest.raises(ValueError, match="readable"):
         wav_to_mulaw(io.BytesIO(b"not a wav"))
+
+
+def test_the_table_encoder_agrees_with_the_reference_on_every_16_bit_sample():
+    from array import array
+
+    from tools.hold import mulaw_encode
+
+    every = array("h", range(-32768, 32768))
+    assert mulaw_encode(every) == bytes(mulaw_byte(s) for s in every)
+
+
+@pytest.mark.django_db
+def test_an_uploaded_wait_audio_is_converted_once_not_at_every_call(demo_agent, settings, tmp_path, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tools import hold
+
+    settings.MEDIA_ROOT = tmp_path
+    demo_agent.wait_audio = SimpleUploadedFile("hold.wav", wav_bytes(8000).read(), content_type="audio/wav")
+    demo_agent.save()
+    conversions = []
+    real = hold.wav_to_mulaw
+    monkeypatch.setattr(hold, "wav_to_mulaw", lambda file: conversions.append(1) or real(file))
+    hold.uploaded_hold_chunks.cache_clear()
+    first = call_services.hold_audio_for(demo_agent)
+    assert call_services.hold_audio_for(demo_agent) == first
+    assert len(conversions) == 1
+    assert base64.b64decode(first[0]) == bytes([mulaw_byte(0x1000)]) * 4000
 
 
 def test_the_default_tone_is_quiet_and_mostly_silence():

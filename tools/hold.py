@@ -11,7 +11,10 @@ import functools
 import math
 import wave
 from array import array
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from django.core.files.storage import Storage
 
 SAMPLE_RATE = 8000
 CHUNK_BYTES = 8000  # one-second media messages
@@ -32,8 +35,16 @@ def mulaw_byte(sample: int) -> int:
     return ((segment << 4) | ((pcm >> (segment + 1)) & 0x0F)) ^ mask
 
 
+@functools.cache
+def _mulaw_table() -> bytes:
+    """The µ-law byte of every 16-bit sample, indexed by its bits read unsigned (built once)."""
+    return bytes(mulaw_byte(n - 0x10000 if n & 0x8000 else n) for n in range(0x10000))
+
+
 def mulaw_encode(samples: array) -> bytes:
-    return bytes(mulaw_byte(s) for s in samples)
+    """Table lookups: 20 s of audio took 135 ms sample by sample, with the GIL held, at every call's set-up."""
+    unsigned = array("H", samples.tobytes())  # the same bits, as table indexes
+    return bytes(map(_mulaw_table().__getitem__, unsigned))
 
 
 @functools.cache
@@ -69,3 +80,10 @@ def as_chunks(audio: bytes) -> tuple[str, ...]:
 @functools.cache
 def default_hold_chunks() -> tuple[str, ...]:
     return as_chunks(soft_tone())
+
+
+@functools.lru_cache(maxsize=32)
+def uploaded_hold_chunks(storage: Storage, name: str, size: int) -> tuple[str, ...]:
+    """An uploaded WAV as media payloads, converted once per stored file (a new upload, a new name)."""
+    with storage.open(name, "rb") as file:
+        return as_chunks(wav_to_mulaw(file))

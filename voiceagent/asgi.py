@@ -17,8 +17,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
-from calls.postcall.warm import warm_up  # noqa: E402
 from calls.routing import staff_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
+from calls.warm import warm_up  # noqa: E402
 from voiceagent.autobahn_tuning import skip_debug_formatting  # noqa: E402
 
 skip_debug_formatting()

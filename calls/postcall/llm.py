@@ -24,7 +24,7 @@ RETRYABLE_STATUS = {408, 409, 429}
 
 
 def preload_client() -> None:
-    """Import and build the client now, not on a post-call thread while calls are live (see warm.py)."""
+    """Import and build the client now, not on a post-call thread while calls are live (see calls/warm.py)."""
     from openai.resources.responses import Responses  # noqa: F401 - the package loads it lazily, on this name
 
     configured_client()
