@@ -34,6 +34,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The commands are shared with the tests' real servers (tests/servers.py).
+def redis_command(exe: str, port: int, workdir: Path) -> list[str]:
+    return [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)]
+
+
+def daphne_command(port: int) -> list[str]:
+    """`daphne voiceagent.asgi:application`, as production runs it (CONTRACT.md)."""
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "voiceagent.asgi:application"]
+
+
+def celery_command(name: str, concurrency: int) -> list[str]:
+    return [
+        *(sys.executable, "-m", "celery", "-A", "voiceagent", "worker", "-l", "info", "-c", str(concurrency)),
+        *("--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}-{os.getpid()}@%h"),
+    ]
+
+
 def wait_for_log(process: subprocess.Popen, log: Path, needle: str, what: str, timeout: float = 30) -> None:
     """Wait until the process writes `needle` (its own words for "ready") to its log; stop it if it never does."""
     deadline = time.monotonic() + timeout
@@ -94,8 +111,7 @@ def start_redis(workdir: Path) -> tuple[subprocess.Popen, str] | None:
     if exe is None:
         return None
     port = free_port()
-    args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)]
-    process = launch(args, workdir / "redis.log")
+    process = launch(redis_command(exe, port, workdir), workdir / "redis.log")
     wait_for_log(process, workdir / "redis.log", "Ready to accept connections", "redis-server")
     return process, f"redis://127.0.0.1:{port}/0"
 
@@ -127,14 +143,10 @@ def prepare_database(env: dict[str, str], callers: int) -> None:
 
 
 def start_daphne(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    """`daphne voiceagent.asgi:application`, as production runs it (CONTRACT.md)."""
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "voiceagent.asgi:application"]
-    return launch(command, log, env)
+    return launch(daphne_command(port), log, env)
 
 
 def start_celery(env: dict[str, str], log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "voiceagent", "worker", "-l", "info", "-c", "2"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"bench-{os.getpid()}@%h"]
-    process = launch(command, log, env)
+    process = launch(celery_command("bench", 2), log, env)
     wait_for_log(process, log, " ready.", "celery worker")
     return process

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -14,13 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.processes import celery_command, daphne_command, free_port, redis_command
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class OutputReader:
@@ -72,10 +67,8 @@ def redis_server(workdir: Path) -> Iterator[str]:
             pytest.fail("redis-server is required here (REQUIRE_REDIS is set) but is not installed")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
     port = free_port()
-    args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(
-        [*args, "--dir", str(workdir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    command = redis_command(exe, port, workdir)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         _wait_for_line(process, "Ready to accept connections", "redis-server")
         yield f"redis://127.0.0.1:{port}/0"
@@ -105,7 +98,7 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 @contextmanager
 def daphne_server(env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "voiceagent.asgi:application"]
+    command = daphne_command(port)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         process.output = _wait_for_line(process, "Listening on TCP address", "daphne")
@@ -124,10 +117,7 @@ def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen]:
 
     `process.output.wait_for(...)` waits on its log lines (task results, our services' INFO lines).
     """
-    command = [
-        *(sys.executable, "-m", "celery", "-A", "voiceagent", "worker", "-l", "info", "-c", "1"),
-        *("--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"e2e-{os.getpid()}@%h"),
-    ]
+    command = celery_command("e2e", 1)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         process.output = _wait_for_line(process, " ready.", "celery worker")
