@@ -39,9 +39,13 @@ def redis_command(exe: str, port: int, workdir: Path) -> list[str]:
     return [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)]
 
 
-def daphne_command(port: int) -> list[str]:
+PRODUCT_APP = "voiceagent.asgi:application"
+FLOOR_APP = "bench.floor_app:app"  # the same traffic with nothing behind it (bench/floor_app.py)
+
+
+def daphne_command(port: int, app: str = PRODUCT_APP) -> list[str]:
     """`daphne voiceagent.asgi:application`, as production runs it (CONTRACT.md)."""
-    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "voiceagent.asgi:application"]
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
 
 
 def celery_command(name: str, concurrency: int) -> list[str]:
@@ -142,8 +146,8 @@ def prepare_database(env: dict[str, str], callers: int) -> None:
     subprocess.run([*manage, "shell", "-c", seed], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
-def start_daphne(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    return launch(daphne_command(port), log, env)
+def start_daphne(env: dict[str, str], port: int, log: Path, app: str = PRODUCT_APP) -> subprocess.Popen:
+    return launch(daphne_command(port, app), log, env)
 
 
 def start_celery(env: dict[str, str], log: Path) -> subprocess.Popen:

@@ -18,6 +18,9 @@ which is system-wide, so the latency the bridge adds is measured directly:
 - steady: while every call of the level is connected; the whole run adds the level's calls
   arriving (within --stagger seconds) and hanging up (within the same spread)
 - CPU: each process's user+system time as % of one core; the server's RSS sampled
+
+--floor serves bench/floor_app.py instead: the same traffic through the same daphne with no
+product behind it, to show what the frameworks cost on their own.
 """
 
 from __future__ import annotations
@@ -185,6 +188,9 @@ async def main() -> None:
     parser.add_argument("--chunk-ms", type=int, default=20, help="audio per model delta")
     parser.add_argument("--pace", type=float, default=0.02, help="seconds between model deltas; 0: bursts")
     parser.add_argument("--embedded", action="store_true", help="no Redis or Celery even if redis-server exists")
+    parser.add_argument(
+        "--floor", action="store_true", help="serve bench/floor_app.py: the same traffic, no product behind it"
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.calls.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,16 +198,18 @@ async def main() -> None:
         started: list[subprocess.Popen] = []
         standin = processes.StandinProcess(args.chunk_ms, args.pace)
         try:
-            redis = None if args.embedded else processes.start_redis(workdir)
+            redis = None if args.embedded or args.floor else processes.start_redis(workdir)
             if redis is not None:
                 started.append(redis[0])
             port = processes.free_port()
             env = processes.server_env(workdir, port, standin, redis[1] if redis else "")
-            processes.prepare_database(env, max(levels))
+            if not args.floor:
+                processes.prepare_database(env, max(levels))
             celery = processes.start_celery(env, workdir / "celery.log") if redis else None
             if celery is not None:
                 started.append(celery)
-            daphne = processes.start_daphne(env, port, workdir / "daphne.log")
+            app = processes.FLOOR_APP if args.floor else processes.PRODUCT_APP
+            daphne = processes.start_daphne(env, port, workdir / "daphne.log", app)
             started.append(daphne)
             await wait_ready(port)
             idle_rss = rss_mib(daphne.pid)
@@ -212,6 +220,8 @@ async def main() -> None:
                 processes.stop(process)
             standin.close()
     shape = "Redis channel layer and Celery worker" if redis else "embedded defaults (no Redis)"
+    if args.floor:
+        shape = "the floor: bench/floor_app.py, the same traffic with no product behind it"
     report(results, idle_rss, args, shape)
 
 

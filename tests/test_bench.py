@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.loadgen import CallTiming
 from bench.measure import Latencies, barge_in_latencies, forwarded_deltas, measure, percentile
 
@@ -57,9 +59,11 @@ def test_a_call_that_never_reached_the_model_or_lost_a_frame_is_counted_not_pair
     assert result.up.samples == []  # 1.02 lost: pairing 1.04 with 1.041's neighbour would lie
 
 
-def test_a_one_call_run_completes_with_nothing_failed_or_dropped():
+@pytest.mark.parametrize("served", [[], ["--floor"]], ids=["voiceagent", "floor"])
+def test_a_one_call_run_completes_with_nothing_failed_or_dropped(served):
+    # The floor (bench/floor_app.py) must carry the same traffic, or the comparison means nothing.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OPENAI_", "REDIS_"))}
-    command = [sys.executable, "bench/run.py", "--calls", "1", "--duration", "4", "--speak-every", "2"]
+    command = [sys.executable, "bench/run.py", "--calls", "1", "--duration", "4", "--speak-every", "2", *served]
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     row = next(line for line in run.stdout.splitlines() if line.startswith("| 1 |"))
