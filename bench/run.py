@@ -175,8 +175,16 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
             f"{r.calls} calls: {r.measured.errors} failed, {r.measured.unpaired} with frames dropped (not paired); "
             f"steady for {r.steady[1] - r.steady[0]:.1f} s; reference loop {r.reference_ms:.0f} ms of CPU; "
             f"other processes' CPU: {others}; their worst event-loop stall: {stalls}; "
-            f"the load generator sent {r.measured.loadgen_late} frames >5 ms late"
+            f"the load generator sent {r.measured.loadgen_late} frames >5 ms late; "
+            f"server CPU relative to the load generator's and the stand-in's: {relative_cpu(r):.2f}"
         )
+
+
+def relative_cpu(r: LevelResult) -> float:
+    """Server CPU over the level ÷ the load generator's and the stand-in's, whose work is nearly the
+    same in every run of a level: a steadier figure than the absolute one on a machine whose speed drifts."""
+    fixed = r.others_cpu["load generator"] + r.others_cpu["stand-in"]
+    return r.server_cpu_all / fixed if fixed else 0.0
 
 
 async def main() -> None:

@@ -73,3 +73,4 @@ def test_a_one_call_run_completes_with_nothing_failed_or_dropped(served):
     assert cells[7] == "0"  # dropped
     assert int(re.search(r"n=(\d+)", cells[4]).group(1)) >= 1  # it spoke over the greeting: a barge-in
     assert "1 calls: 0 failed, 0 with frames dropped" in run.stdout
+    assert float(re.search(r"relative to the load generator's and the stand-in's: ([\d.]+)", run.stdout)[1]) > 0
