@@ -6,32 +6,42 @@ own. The gap between the two runs is what voiceagent adds (Django, Channels, the
 its records and its live view). It does the same I/O per call and nothing else:
 
 - the voice webhook answers `<Connect><Stream>` (no signature check, no database);
-- the stream opens the model's websocket, sends one `session.update` (the caller's bench
-  name in the instructions, which is how the benchmark pairs a client with its session)
-  and a `response.create` for the greeting;
+- the stream opens the model's websocket, sends the `session.update` voiceagent's encoder
+  writes for an agent with default settings (the caller's bench name as the instructions,
+  which is how the benchmark pairs a client with its session) and a `response.create` for
+  the greeting;
 - each caller frame's payload goes to the model as `input_audio_buffer.append`;
 - each audio delta goes to the caller as `media` followed by a `mark`; echoed marks are
   read and ignored;
-- `speech_started` sends `clear` and drops the rest of the answer, as a barge-in does.
+- `speech_started` sends `clear` and drops the rest of the answer, as a barge-in does;
+  it sends no `response.cancel` or `conversation.item.truncate` (the bridge sends one of
+  each per barge-in, every few seconds a call).
 
-Not for production: it trusts every request.
+Django and Celery are imported (through the `voiceagent` package, for the autobahn tuning)
+and never used. Not for production: it trusts every request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import os
+from urllib.parse import parse_qs
+from xml.sax.saxutils import quoteattr
 
 import orjson
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
+from calls.bridge.config import SessionConfig
+from calls.bridge.openai_wire import session_update
 from voiceagent.autobahn_tuning import skip_debug_formatting
 
 skip_debug_formatting()  # as voiceagent/asgi.py does: the floor is the frameworks at their leanest
 
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
 MODEL_URL = os.environ.get("OPENAI_REALTIME_URL", "ws://127.0.0.1:8765/v1/realtime")
+logger = logging.getLogger("bench.floor_app")
 
 
 async def app(scope, receive, send) -> None:
@@ -39,10 +49,6 @@ async def app(scope, receive, send) -> None:
         await webhook(receive, send)
     elif scope["type"] == "websocket":
         await media_stream(receive, send)
-    elif scope["type"] == "lifespan":
-        while (await receive())["type"] != "lifespan.shutdown":
-            await send({"type": "lifespan.startup.complete"})
-        await send({"type": "lifespan.shutdown.complete"})
 
 
 async def webhook(receive, send) -> None:
@@ -52,11 +58,11 @@ async def webhook(receive, send) -> None:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    caller = dict(pair.split("=", 1) for pair in body.decode().split("&") if "=" in pair).get("From", "")
+    caller = parse_qs(body.decode()).get("From", [""])[0]
     stream_url = PUBLIC_URL.replace("http", "ws", 1) + "/floor/"
     twiml = (
-        f'<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="{stream_url}">'
-        f'<Parameter name="caller" value="{caller.replace("%2B", "+")}"/></Stream></Connect></Response>'
+        f'<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url={quoteattr(stream_url)}>'
+        f'<Parameter name="caller" value={quoteattr(caller)}/></Stream></Connect></Response>'
     )
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/xml")]})
     await send({"type": "http.response.body", "body": twiml.encode()})
@@ -78,15 +84,16 @@ async def media_stream(receive, send) -> None:
             if event == "media" and model is not None:
                 append = {"type": "input_audio_buffer.append", "audio": frame["media"]["payload"]}
                 await model.send(orjson.dumps(append).decode())
-            elif event == "start":
+            elif event == "start" and model is None:
                 stream_sid = frame["streamSid"]
                 caller = frame["start"]["customParameters"].get("caller", "")
                 model = await connect(MODEL_URL, compression=None, proxy=None, max_size=2**22)
-                update = {"type": "session.update", "session": {"instructions": f"bench-{caller[-4:]}"}}
-                await model.send(orjson.dumps(update).decode())
+                config = SessionConfig(model="gpt-realtime", instructions=f"bench-{caller[-4:]}")
+                await model.send(orjson.dumps(session_update(config)).decode())
                 await model.send('{"type":"response.create"}')
                 reader = asyncio.create_task(relay_model(model, stream_sid, send))
             elif event == "stop":
+                await send({"type": "websocket.close"})
                 return
     finally:
         if reader is not None:
@@ -99,7 +106,7 @@ async def relay_model(model, stream_sid: str, send) -> None:
     marks = 0
     cancelled: set[str] = set()
     active = ""
-    with contextlib.suppress(Exception):
+    try:
         async for raw in model:
             event = orjson.loads(raw)
             kind = event.get("type")
@@ -119,3 +126,7 @@ async def relay_model(model, stream_sid: str, send) -> None:
                 active = event["response"]["id"]
             elif kind == "response.done":
                 active = ""
+    except ConnectionClosed:
+        pass  # the call ended
+    except Exception:  # logged, not raised: nothing awaits this task's result
+        logger.exception("floor: the model relay failed")
