@@ -19,6 +19,7 @@ from calls.bridge.events import (
     ModelFailed,
     PlaybackMarked,
     ResponseFinished,
+    ResponseStarted,
     StreamStarted,
     StreamStopped,
     Usage,
@@ -129,8 +130,20 @@ def test_function_call_runs_a_tool_and_its_result_goes_back_with_a_new_response(
 
 def test_non_fatal_model_errors_are_recorded_and_the_call_goes_on():
     session = live_session()
-    out = session.on_model(ModelFailed("response_cancel_not_active", "no active response"), 5)
+    out = session.on_model(ModelFailed("conversation_already_has_active_response", "one at a time"), 5)
     assert of_type(out, act.Record) and not of_type(out, act.EndCall)
+    assert session.phase is Phase.LIVE
+
+
+def test_a_cancel_that_found_the_answer_already_stopped_is_not_recorded_as_an_error():
+    # With server VAD the service stops the answer itself when the caller speaks, so the
+    # cancel a barge-in sends is usually answered with this error: expected, not a fault.
+    session = live_session()
+    session.on_model(ResponseStarted("r1"), 5)
+    speak(session, "r1", "i1", [1600], 10)
+    barge_in = session.on_model(CallerSpeechStarted("i2"), 60)
+    assert of_type(barge_in, act.CancelResponse)
+    assert session.on_model(ModelFailed("response_cancel_not_active", "no active response"), 65) == []
     assert session.phase is Phase.LIVE
 
 

@@ -206,6 +206,11 @@ class CallSession(ToolFlow):
             case FunctionCallRequested(call_id=call_id, name=name, arguments=arguments):
                 self._tools_running.add(call_id)
                 return [act.RunTool(call_id, name, arguments)]
+            case ModelFailed(code="response_cancel_not_active"):
+                # Our cancel after a barge-in found the answer already stopped: the server's VAD
+                # interrupts by itself (interrupt_response), or the answer had just finished.
+                # Expected at every such barge-in; recording it would fill the call with false errors.
+                return []
             case ModelFailed(fatal=True, code=code, message=message):
                 return self.model_lost(EndReason.MODEL_ERROR, f"{code}: {message}", now)
             case ModelFailed(code=code, message=message):
