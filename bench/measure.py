@@ -73,7 +73,7 @@ def percentile(values: list[float], q: float) -> float:
 class CpuSamples:
     """(monotonic time, CPU seconds) of one process, taken every 250 ms."""
 
-    pid: int
+    pid: int | str  # or "self"
     points: list[tuple[float, float]] = field(default_factory=list)
 
     def take(self) -> None:

@@ -68,6 +68,7 @@ class LevelResult:
     steady: tuple[float, float]  # monotonic window in which every call was connected
     server_cpu_steady: float
     server_cpu_all: float
+    fixed_cpu_steady: float  # the load generator's and the stand-in's, in the same window
     rss_peak: float
     others_cpu: dict[str, float]  # process name → % of a core over the level
     reference_ms: float  # the machine's speed just before the level (bench.measure.reference_cpu_ms)
@@ -100,7 +101,9 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     reference_ms = reference_cpu_ms()
     before = {name: cpu_of(name) for name in others}
     rss_peak, samples, lag = 0.0, CpuSamples(servers.daphne.pid), LoopLag()
-    samples.take()
+    fixed = [CpuSamples("self"), CpuSamples(servers.standin.process.pid)]  # work that is the same every run
+    for meter in (samples, *fixed):
+        meter.take()
     lag.start()
 
     async def staggered(i: int, call: BenchCall) -> CallTiming:
@@ -110,7 +113,8 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     tasks = [asyncio.create_task(staggered(i, c)) for i, c in enumerate(calls)]
     while not all(t.done() for t in tasks):
         rss_peak = max(rss_peak, rss_mib(servers.daphne.pid))
-        samples.take()
+        for meter in (samples, *fixed):
+            meter.take()
         await asyncio.wait(tasks, timeout=0.25)
     timings = [t.result() for t in tasks]
     # The bridge still forwards the last frames after a client hangs up: the stand-in
@@ -129,6 +133,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
         steady=steady,
         server_cpu_steady=samples.percent(*steady),
         server_cpu_all=samples.percent(start, end),
+        fixed_cpu_steady=sum(meter.percent(*steady) for meter in fixed),
         rss_peak=rss_peak,
         others_cpu={name: (cpu_of(name) - before[name]) / (end - start) * 100 for name in others},
         reference_ms=reference_ms,
@@ -176,15 +181,15 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
             f"steady for {r.steady[1] - r.steady[0]:.1f} s; reference loop {r.reference_ms:.0f} ms of CPU; "
             f"other processes' CPU: {others}; their worst event-loop stall: {stalls}; "
             f"the load generator sent {r.measured.loadgen_late} frames >5 ms late; "
-            f"server CPU relative to the load generator's and the stand-in's: {relative_cpu(r):.2f}"
+            f"server CPU relative to the load generator's and the stand-in's, steady: {relative_cpu(r):.2f}"
         )
 
 
 def relative_cpu(r: LevelResult) -> float:
-    """Server CPU over the level ÷ the load generator's and the stand-in's, whose work is nearly the
-    same in every run of a level: a steadier figure than the absolute one on a machine whose speed drifts."""
-    fixed = r.others_cpu["load generator"] + r.others_cpu["stand-in"]
-    return r.server_cpu_all / fixed if fixed else 0.0
+    """Server CPU while every call is connected ÷ the load generator's and the stand-in's in the same
+    window. Their work is nearly the same in every run of a level, so this drifts far less than the
+    absolute figure on a machine whose speed drifts."""
+    return r.server_cpu_steady / r.fixed_cpu_steady if r.fixed_cpu_steady else float("nan")
 
 
 async def main() -> None:
