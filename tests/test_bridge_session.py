@@ -145,6 +145,8 @@ def test_a_cancel_that_found_the_answer_already_stopped_is_not_recorded_as_an_er
     assert of_type(barge_in, act.CancelResponse)
     assert session.on_model(ModelFailed("response_cancel_not_active", "no active response"), 65) == []
     assert session.phase is Phase.LIVE
+    # One answer per cancel: a second one, for a cancel never sent, is a fault worth recording.
+    assert of_type(session.on_model(ModelFailed("response_cancel_not_active", "again"), 70), act.Record)
 
 
 def test_caller_hang_up_saves_what_was_said_and_ends():

@@ -67,6 +67,7 @@ class CallSession(ToolFlow):
         self._started_at = 0.0
         self._active_response: str | None = None
         self._cancelled: set[str] = set()
+        self._cancels_unanswered = 0  # cancels sent that no `response_cancel_not_active` has answered
         self._model_down: act.EndCall | None = None
         self._caller_audio_ms = 0.0  # caller audio forwarded so far
         self._recorded: set[str] = set()  # faults recorded once, not once per frame
@@ -206,10 +207,12 @@ class CallSession(ToolFlow):
             case FunctionCallRequested(call_id=call_id, name=name, arguments=arguments):
                 self._tools_running.add(call_id)
                 return [act.RunTool(call_id, name, arguments)]
-            case ModelFailed(code="response_cancel_not_active"):
+            case ModelFailed(code="response_cancel_not_active") if self._cancels_unanswered:
                 # Our cancel after a barge-in found the answer already stopped: the server's VAD
                 # interrupts by itself (interrupt_response), or the answer had just finished.
-                # Expected at every such barge-in; recording it would fill the call with false errors.
+                # Expected, at most once per cancel we sent; recording it would fill the call
+                # with false errors. One we cannot account for is recorded below.
+                self._cancels_unanswered -= 1
                 return []
             case ModelFailed(fatal=True, code=code, message=message):
                 return self.model_lost(EndReason.MODEL_ERROR, f"{code}: {message}", now)
@@ -255,6 +258,7 @@ class CallSession(ToolFlow):
             actions.append(act.ClearPlayback())
         if self._active_response and self._active_response not in self._cancelled:
             self._cancelled.add(self._active_response)
+            self._cancels_unanswered += 1
             actions.append(act.CancelResponse())
         actions += self._cut_playback(now, tell_model=True)
         return actions
