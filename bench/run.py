@@ -187,8 +187,8 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
 
 def relative_cpu(r: LevelResult) -> float:
     """Server CPU while every call is connected ÷ the load generator's and the stand-in's in the same
-    window. Their work is nearly the same in every run of a level, so this drifts far less than the
-    absolute figure on a machine whose speed drifts."""
+    window. Their work is nearly the same in every run of one command, so this helps compare such
+    runs on a machine whose speed drifts (README, *Benchmark*); not two different servers."""
     return r.server_cpu_steady / r.fixed_cpu_steady if r.fixed_cpu_steady else float("nan")
 
 
