@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -367,30 +368,32 @@ async def test_a_model_that_never_answers_the_handshake_times_out_into_the_apolo
     assert call.end_reason == "model_unavailable" and "TimeoutError" in call.end_detail
 
 
-async def test_a_staff_command_that_fails_is_logged_and_the_call_goes_on(connector, incoming_call):
-    import logging
+@pytest.fixture
+def consumer_errors():
+    """ERROR records of calls.consumers, as they are logged (on the event loop, by the listener task)."""
+    records: asyncio.Queue[logging.LogRecord] = asyncio.Queue()
 
+    class Errors(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.put_nowait(record)
+
+    handler = Errors(logging.ERROR)
+    logging.getLogger("calls.consumers").addHandler(handler)
+    yield records
+    logging.getLogger("calls.consumers").removeHandler(handler)
+
+
+async def test_a_staff_command_that_fails_is_logged_and_the_call_goes_on(connector, incoming_call, consumer_errors):
     from channels.layers import get_channel_layer
 
     from calls.live import call_group
 
-    failures: asyncio.Queue[logging.LogRecord] = asyncio.Queue()
-
-    class Failures(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            failures.put_nowait(record)  # emitted on this event loop, by the consumer's listener task
-
-    handler = Failures(logging.ERROR)
-    logging.getLogger("calls.consumers").addHandler(handler)
-    try:
-        communicator = await open_stream(incoming_call)
-        await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
-        await asyncio.wait_for(connector.connected.wait(), 5)
-        model = connector.models[0]
-        await get_channel_layer().group_send(call_group(incoming_call.call_sid), {"type": "call.no_such_command"})
-        record = await asyncio.wait_for(failures.get(), 5)
-    finally:
-        logging.getLogger("calls.consumers").removeHandler(handler)
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await asyncio.wait_for(connector.connected.wait(), 5)
+    model = connector.models[0]
+    await get_channel_layer().group_send(call_group(incoming_call.call_sid), {"type": "call.no_such_command"})
+    record = await asyncio.wait_for(consumer_errors.get(), 5)
     assert record.getMessage() == "staff command call.no_such_command failed"
     assert record.exc_info[0] is ValueError
     await communicator.send_to(media())
@@ -401,31 +404,18 @@ async def test_a_staff_command_that_fails_is_logged_and_the_call_goes_on(connect
 
 
 async def test_a_channel_layer_that_fails_is_logged_and_retried_and_the_call_ends_cleanly(
-    connector, incoming_call, monkeypatch
+    connector, incoming_call, monkeypatch, consumer_errors
 ):
-    import logging
-
     from channels.layers import get_channel_layer
-
-    errors: asyncio.Queue[logging.LogRecord] = asyncio.Queue()
-
-    class Errors(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            errors.put_nowait(record)
 
     async def undecodable(channel: str) -> dict:
         raise ValueError("a message the layer could not decode")
 
     monkeypatch.setattr(get_channel_layer(), "receive", undecodable)
-    handler = Errors(logging.ERROR)
-    logging.getLogger("calls.consumers").addHandler(handler)
-    try:
-        communicator = await open_stream(incoming_call)
-        await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
-        await asyncio.wait_for(connector.connected.wait(), 5)
-        first, again = [await asyncio.wait_for(errors.get(), 5) for _ in range(2)]  # retried after 0.1 s
-    finally:
-        logging.getLogger("calls.consumers").removeHandler(handler)
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await asyncio.wait_for(connector.connected.wait(), 5)
+    first, again = [await asyncio.wait_for(consumer_errors.get(), 5) for _ in range(2)]  # retried after 0.1 s
     assert (
         first.getMessage()
         == again.getMessage()
