@@ -44,7 +44,7 @@ FLOOR_APP = "bench.floor_app:app"  # the same traffic with nothing behind it (be
 
 
 def daphne_command(port: int, app: str = PRODUCT_APP) -> list[str]:
-    """`daphne voiceagent.asgi:application`, as production runs it (CONTRACT.md)."""
+    """`daphne <app>`; by default `voiceagent.asgi:application`, as production runs it (CONTRACT.md)."""
     return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
 
 

@@ -101,7 +101,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     reference_ms = reference_cpu_ms()
     before = {name: cpu_of(name) for name in others}
     rss_peak, samples, lag = 0.0, CpuSamples(servers.daphne.pid), LoopLag()
-    fixed = [CpuSamples("self"), CpuSamples(servers.standin.process.pid)]  # work that is the same every run
+    fixed = [CpuSamples("self"), CpuSamples(servers.standin.process.pid)]  # work that is nearly the same every run
     for meter in (samples, *fixed):
         meter.take()
     lag.start()
