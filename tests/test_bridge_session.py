@@ -60,20 +60,20 @@ def test_caller_speaks_first_means_no_greeting():
 
 def test_caller_audio_is_forwarded_untouched():
     session = live_session()
-    assert session.on_telephony(CallerAudio("//79/A==", "MZ1"), 5) == [act.AppendCallerAudio("//79/A==")]
+    assert session.on_telephony(CallerAudio("//79/A==", 4, "MZ1"), 5) == [act.AppendCallerAudio("//79/A==")]
 
 
 def test_media_for_another_stream_is_dropped_and_recorded():
     session = live_session()
-    out = session.on_telephony(CallerAudio("//79/A==", "MZ-other"), 5)
+    out = session.on_telephony(CallerAudio("//79/A==", 4, "MZ-other"), 5)
     assert of_type(out, act.AppendCallerAudio) == []
     assert of_type(out, act.Record)[0].kind == "bad_frame"
-    assert session.on_telephony(CallerAudio("//79/A==", "MZ-other"), 25) == []  # recorded once, not per frame
+    assert session.on_telephony(CallerAudio("//79/A==", 4, "MZ-other"), 25) == []  # recorded once, not per frame
 
 
 def test_media_before_start_ends_the_call_as_a_bad_stream():
     session = CallSession(CONFIG)
-    out = session.on_telephony(CallerAudio("//79/A=="), 0)
+    out = session.on_telephony(CallerAudio("//79/A==", 4), 0)
     assert out[-1] == act.EndCall(EndReason.BAD_STREAM, "media before start")
     assert session.phase is Phase.ENDED
 

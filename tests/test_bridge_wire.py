@@ -54,7 +54,7 @@ def test_twilio_start_carries_ids_and_custom_parameters():
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        ({"event": "media", "streamSid": "MZ1", "media": {"payload": FRAME}}, CallerAudio(FRAME, "MZ1")),
+        ({"event": "media", "streamSid": "MZ1", "media": {"payload": FRAME}}, CallerAudio(FRAME, 160, "MZ1")),
         ({"event": "mark", "streamSid": "MZ1", "mark": {"name": "a3"}}, PlaybackMarked("a3")),
         ({"event": "dtmf", "streamSid": "MZ1", "dtmf": {"digit": "7"}}, DigitPressed("7")),
         ({"event": "stop", "streamSid": "MZ1", "stop": {"callSid": "CA1"}}, StreamStopped()),

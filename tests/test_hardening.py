@@ -68,11 +68,11 @@ def test_a_flood_of_frames_faster_than_real_time_is_dropped_beyond_the_allowance
     session = CallSession(CONFIG)
     session.on_telephony(StreamStarted("MZ1", "CA1"), 0)
     payload = base64.b64encode(b"\x7f" * 160).decode()  # 20 ms
-    out = [a for _ in range(5000) for a in session.on_telephony(CallerAudio(payload, "MZ1"), 0)]
+    out = [a for _ in range(5000) for a in session.on_telephony(CallerAudio(payload, 160, "MZ1"), 0)]
     forwarded = [a for a in out if isinstance(a, act.AppendCallerAudio)]
     assert len(forwarded) == 100  # the 2 s allowance for jitter, no more
     assert [a.kind for a in out if isinstance(a, act.Record)] == ["bad_frame"]  # recorded once
-    later = session.on_telephony(CallerAudio(payload, "MZ1"), 60_000)  # the clock caught up
+    later = session.on_telephony(CallerAudio(payload, 160, "MZ1"), 60_000)  # the clock caught up
     assert later == [act.AppendCallerAudio(payload)]
 
 
@@ -80,7 +80,7 @@ def test_frames_at_real_time_are_never_dropped():
     session = CallSession(CONFIG)
     session.on_telephony(StreamStarted("MZ1", "CA1"), 0)
     payload = base64.b64encode(b"\x7f" * 160).decode()
-    out = [a for k in range(3000) for a in session.on_telephony(CallerAudio(payload, "MZ1"), k * 20 - 1500)]
+    out = [a for k in range(3000) for a in session.on_telephony(CallerAudio(payload, 160, "MZ1"), k * 20 - 1500)]
     assert len(out) == 3000 and all(isinstance(a, act.AppendCallerAudio) for a in out)
 
 

@@ -25,8 +25,8 @@ class CallerAudio:
     """One frame of the caller's µ-law audio, still base64 as it arrived: it is forwarded untouched."""
 
     payload: str
+    size: int  # bytes of µ-law, known to the parser once it has validated the base64
     stream_id: str = ""
-    size: int = 160  # bytes of µ-law, known to the parser once it has validated the base64
 
 
 @dataclass(frozen=True, slots=True)

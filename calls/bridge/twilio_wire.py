@@ -59,7 +59,7 @@ class TwilioWire:
                 size = _base64_size(payload)
                 if size > MAX_MEDIA_BYTES:
                     raise ProtocolError("media frame is larger than one second of audio")
-                return CallerAudio(payload, str(message.get("streamSid", "")), size)
+                return CallerAudio(payload, size, str(message.get("streamSid", "")))
             case "mark":
                 return PlaybackMarked(str(message["mark"]["name"]))
             case "start":
