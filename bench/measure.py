@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,13 +72,17 @@ def percentile(values: list[float], q: float) -> float:
 
 @dataclass
 class CpuSamples:
-    """(monotonic time, CPU seconds) of one process, taken every 250 ms."""
+    """(monotonic time, CPU seconds) of one process, taken every 250 ms or only at the ends."""
 
     pid: int | str  # or "self"
+    read: Callable[[int | str], float] = cpu_seconds  # tree_cpu_seconds for a process and its children
     points: list[tuple[float, float]] = field(default_factory=list)
 
     def take(self) -> None:
-        self.points.append((time.monotonic(), cpu_seconds(self.pid)))
+        self.points.append((time.monotonic(), self.read(self.pid)))
+
+    def overall(self) -> float:
+        return self.percent(self.points[0][0], self.points[-1][0])
 
     def percent(self, start: float, end: float) -> float:
         inside = [p for p in self.points if start <= p[0] <= end]

@@ -43,7 +43,6 @@ from bench.loadgen import BenchCall, CallTiming
 from bench.measure import (
     CpuSamples,
     LevelMeasure,
-    cpu_seconds,
     measure,
     percentile,
     reference_cpu_ms,
@@ -91,18 +90,14 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     base = f"http://127.0.0.1:{servers.port}"
     talk = {"speech": speech, "speak_at_s": 1.0, "speak_every_s": args.speak_every, "duration_s": args.duration}
     calls = [BenchCall(base, processes.TOKEN, f"+1555030{i:04d}", f"bench-{i:04d}", **talk) for i in range(n)]
-    others = {"load generator": "self", "stand-in": servers.standin.process.pid}
-    if servers.celery is not None:
-        others["celery worker"] = servers.celery.pid
-
-    def cpu_of(name: str) -> float:
-        return tree_cpu_seconds(others[name]) if name == "celery worker" else cpu_seconds(others[name])
-
+    # The load generator's and the stand-in's work is nearly the same in every run of a command.
+    fixed = {"load generator": CpuSamples("self"), "stand-in": CpuSamples(servers.standin.process.pid)}
+    others = dict(fixed)
+    if servers.celery is not None:  # its pool's children included; read at the ends only (a /proc scan)
+        others["celery worker"] = CpuSamples(servers.celery.pid, tree_cpu_seconds)
     reference_ms = reference_cpu_ms()
-    before = {name: cpu_of(name) for name in others}
     rss_peak, samples, lag = 0.0, CpuSamples(servers.daphne.pid), LoopLag()
-    fixed = [CpuSamples("self"), CpuSamples(servers.standin.process.pid)]  # work that is nearly the same every run
-    for meter in (samples, *fixed):
+    for meter in (samples, *others.values()):
         meter.take()
     lag.start()
 
@@ -113,7 +108,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     tasks = [asyncio.create_task(staggered(i, c)) for i, c in enumerate(calls)]
     while not all(t.done() for t in tasks):
         rss_peak = max(rss_peak, rss_mib(servers.daphne.pid))
-        for meter in (samples, *fixed):
+        for meter in (samples, *fixed.values()):
             meter.take()
         await asyncio.wait(tasks, timeout=0.25)
     timings = [t.result() for t in tasks]
@@ -121,7 +116,8 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     # answers `collect` once every model session has closed.
     collected = await asyncio.to_thread(servers.standin.collect)
     lag.stop()
-    samples.take()
+    for meter in (samples, *others.values()):
+        meter.take()
     start, end = samples.points[0][0], samples.points[-1][0]
     streaming = [t.streaming for t in timings if t.streaming[0]]
     # Steady: from a second after the last call began streaming (its model session is set
@@ -133,9 +129,9 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
         steady=steady,
         server_cpu_steady=samples.percent(*steady),
         server_cpu_all=samples.percent(start, end),
-        fixed_cpu_steady=sum(meter.percent(*steady) for meter in fixed),
+        fixed_cpu_steady=sum(meter.percent(*steady) for meter in fixed.values()),
         rss_peak=rss_peak,
-        others_cpu={name: (cpu_of(name) - before[name]) / (end - start) * 100 for name in others},
+        others_cpu={name: meter.overall() for name, meter in others.items()},
         reference_ms=reference_ms,
         stalls={
             "load generator": max((ms for _, ms in lag.stalls), default=0.0),
