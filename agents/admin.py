@@ -91,7 +91,7 @@ class AgentAdmin(admin.ModelAdmin):
         (
             "Tools",
             {
-                "fields": ["dtmf_to_model", "wait_audio_after_ms", "wait_audio"],
+                "fields": ["keypresses", "wait_audio_after_ms", "wait_audio"],
                 "description": "Which tools the agent may call is set in the Tools table below; "
                 "HTTP tools that reach your own systems are defined under Tools → HTTP tools.",
             },

@@ -60,6 +60,14 @@ class Eagerness(models.TextChoices):
     HIGH = "high", "High (answers quickly)"
 
 
+class KeypressHandling(models.TextChoices):
+    """Mirrors `calls.bridge.config.Keypresses`, the values the call session understands."""
+
+    RESPOND = "respond", "Agent answers the keypress"
+    NOTE = "note", "Note only (read with the caller's next words)"
+    OFF = "off", "Ignored"
+
+
 class NoiseReduction(models.TextChoices):
     NEAR_FIELD = "near_field", "Near field (handset)"
     FAR_FIELD = "far_field", "Far field (speakerphone, car)"
@@ -160,10 +168,13 @@ class Agent(models.Model):
         default=600, help_text="After this long the agent says goodbye and the call ends."
     )
     is_active = models.BooleanField(default=True, help_text="Inactive agents refuse calls politely.")
-    dtmf_to_model = models.BooleanField(
-        "keypresses to the agent",
-        default=True,
-        help_text='Keys the caller presses reach the agent as a short note ("The caller pressed 5").',
+    keypresses = models.CharField(
+        "keypresses",
+        max_length=10,
+        choices=KeypressHandling.choices,
+        default=KeypressHandling.RESPOND,
+        help_text='Keys the caller presses reach the agent as a short note ("The caller pressed the key 5"): '
+        "answered at once, or only read with the caller's next words.",
     )
     wait_audio_after_ms = models.PositiveIntegerField(
         default=1500, help_text="When a tool runs longer than this, the caller hears wait audio until the agent speaks."

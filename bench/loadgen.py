@@ -31,6 +31,7 @@ class CallTiming:
     clears: list[float] = field(default_factory=list)
     late_sends: int = 0  # frames the load generator itself sent more than 5 ms late
     streaming: tuple[float, float] = (0.0, 0.0)  # monotonic times of the first and the last frame
+    started_at: float = 0.0  # monotonic time `start` was sent: first audio is measured from it
     error: str = ""
 
 
@@ -53,7 +54,12 @@ class BenchCall:
         if instruction is None:
             return timing
         try:
-            async with connect(instruction.url, compression=None, proxy=None, max_size=2**22) as ws:
+            # Signed like Twilio's handshake: over the stream URL, with no parameters.
+            headers = {"X-Twilio-Signature": sign(self.auth_token, instruction.url, {})}
+            connecting = connect(
+                instruction.url, additional_headers=headers, compression=None, proxy=None, max_size=2**22
+            )
+            async with connecting as ws:
                 await self._stream(ws, instruction, timing)
         except Exception as exc:
             timing.error = f"{type(exc).__name__}: {exc}"
@@ -75,6 +81,7 @@ class BenchCall:
         await ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
         start = {"streamSid": sid, "callSid": self.call_sid, "customParameters": instruction.custom_parameters}
         await ws.send(json.dumps({"event": "start", "streamSid": sid, "start": start}))
+        timing.started_at = time.monotonic()
         player = Player(ws, sid, timing)
         receiver = asyncio.create_task(player.receive())
         try:

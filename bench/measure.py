@@ -148,6 +148,7 @@ class LevelMeasure:
     down: Latencies = field(default_factory=Latencies)
     barge_in: Latencies = field(default_factory=Latencies)
     model_ready: list[float] = field(default_factory=list)
+    first_audio: list[float] = field(default_factory=list)  # stream start → the caller's first agent audio
     dropped: int = 0
     unpaired: int = 0  # calls whose caller frames were not all forwarded: up latency not paired
     loadgen_late: int = 0
@@ -173,6 +174,8 @@ def measure(calls: list[CallTiming], sessions: list[dict]) -> LevelMeasure:
         ready = timings["recv:session.update"][0]
         waited = sum(1 for t in call.frames_sent if t < ready)
         result.model_ready.append((ready - call.frames_sent[0]) * 1000)
+        if call.media_received and call.started_at:
+            result.first_audio.append((call.media_received[0] - call.started_at) * 1000)
         dropped = len(call.frames_sent) - len(appends)
         result.dropped += dropped
         if dropped == 0:  # with a frame missing, the k-th sent is no longer the k-th received

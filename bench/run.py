@@ -13,6 +13,7 @@ which is system-wide, so the latency the bridge adds is measured directly:
 - up: a caller frame sent → the stand-in receiving it as input_audio_buffer.append
   (frames sent before the model session was configured are set-up, not counted here)
 - model ready: the first caller frame sent → the stand-in receiving session.update
+- first audio: the stream's `start` sent → the first agent audio received (the greeting)
 - down: the stand-in sending an audio delta → the client receiving it as Twilio media
 - barge-in: the stand-in sending speech_started → the client receiving clear
 - steady: while every call of the level is connected; the whole run adds the level's calls
@@ -152,7 +153,7 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
     print(f"model audio in {args.chunk_ms} ms deltas {pacing}; daphne idle RSS {idle_rss:.1f} MiB\n")
     print(
         "| calls | up p50/p95/p99 ms, steady | down p50/p95/p99 ms, steady | up / down p99 ms, whole run "
-        "| barge-in clear p50/p99 ms | model ready p50/p99 ms | frames up / down | dropped "
+        "| barge-in clear p50/p99 ms | model ready; first audio p50/p99 ms | frames up / down | dropped "
         "| server CPU % of a core, steady (per call) | server CPU %, whole run | server RSS peak MiB (per call) |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -163,7 +164,8 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
             f"| {r.calls} | {triple(m.up.within(*window))} | {triple(m.down.within(*window))} "
             f"| {percentile(m.up.all(), 99):.1f} / {percentile(m.down.all(), 99):.1f} "
             f"| {percentile(barge, 50):.1f} / {percentile(barge, 99):.1f} (n={len(barge)}) "
-            f"| {percentile(m.model_ready, 50):.0f} / {percentile(m.model_ready, 99):.0f} "
+            f"| {percentile(m.model_ready, 50):.0f} / {percentile(m.model_ready, 99):.0f}; "
+            f"{percentile(m.first_audio, 50):.0f} / {percentile(m.first_audio, 99):.0f} "
             f"| {len(m.up.samples)} / {len(m.down.samples)} | {m.dropped} "
             f"| {r.server_cpu_steady:.1f} ({r.server_cpu_steady / r.calls:.2f}) | {r.server_cpu_all:.1f} "
             f"| {r.rss_peak:.1f} ({(r.rss_peak - idle_rss) / r.calls:.2f}) |"

@@ -1,51 +1,78 @@
-"""Call control at the carrier (Twilio REST): hang up, transfer. Used by the bridge's adapter."""
+"""Call control at the carrier (Twilio REST): hang up, transfer. Used by the bridge's adapter.
+
+The REST base comes from `TWILIO_API_URL` (tests and the simulator point it at a local fake
+Twilio), and every request has a timeout: a carrier that hangs must not hang the call.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
 logger = logging.getLogger(__name__)
 
+ALREADY_ENDED = 20404  # Twilio's "resource not found": the call is over
+
+
+@dataclass(frozen=True, slots=True)
+class ControlResult:
+    """What the carrier said. `detail` is its reason when it refused (no credentials in it)."""
+
+    ok: bool
+    detail: str = ""
+
 
 class TwilioControl:
     """Hang up or transfer a live call. Without account credentials it can do neither."""
 
-    def __init__(self, account_sid: str, auth_token: str) -> None:
-        self._client = Client(account_sid, auth_token) if account_sid and auth_token else None
+    def __init__(self, account_sid: str, auth_token: str, *, api_url: str = "", timeout: float = 10.0) -> None:
+        self._client: Client | None = None
+        if account_sid and auth_token:
+            self._client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+            if api_url:
+                self._client.api.base_url = api_url  # the Calls resource lives on the `api` domain
 
     @classmethod
     def from_settings(cls) -> TwilioControl:
-        return cls(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        return cls(
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            api_url=settings.TWILIO_API_URL,
+            timeout=settings.TWILIO_API_TIMEOUT,
+        )
 
     @property
     def available(self) -> bool:
         return self._client is not None
 
-    async def hang_up(self, call_sid: str) -> bool:
-        return await self._update(call_sid, status="completed")
+    async def hang_up(self, call_sid: str) -> ControlResult:
+        return await self._update(call_sid, ended_is_fine=True, status="completed")
 
-    async def transfer(self, call_sid: str, number: str) -> bool:
+    async def transfer(self, call_sid: str, number: str) -> ControlResult:
         response = VoiceResponse()
         response.dial(number)
         return await self._update(call_sid, twiml=str(response))
 
-    async def _update(self, call_sid: str, **changes: str) -> bool:
+    async def _update(self, call_sid: str, *, ended_is_fine: bool = False, **changes: str) -> ControlResult:
         if self._client is None:
-            return False
+            return ControlResult(False, "no Twilio account is configured")
         try:
             await asyncio.to_thread(self._client.calls(call_sid).update, **changes)
         except TwilioRestException as exc:
-            if exc.code == 20404:  # the call has already ended
-                return True
-            logger.warning("Twilio refused to update %s: %s", call_sid, exc.code)
-            return False
-        except OSError as exc:
-            logger.warning("Twilio unreachable updating %s: %s", call_sid, type(exc).__name__)
-            return False
-        return True
+            if exc.code == ALREADY_ENDED and ended_is_fine:
+                return ControlResult(True, "the call had already ended")
+            detail = f"Twilio {exc.code or exc.status}: {exc.msg}"[:200]
+            logger.warning("Twilio refused to update %s: %s", call_sid, detail)
+            return ControlResult(False, detail)
+        except OSError as exc:  # requests' errors, timeouts included, are OSErrors
+            detail = f"Twilio unreachable ({type(exc).__name__})"
+            logger.warning("%s updating %s", detail, call_sid)
+            return ControlResult(False, detail)
+        return ControlResult(True)

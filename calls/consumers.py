@@ -99,18 +99,21 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
-        call_sid = self.scope["url_route"]["kwargs"]["call_sid"]
-        setup = await off_loop(services.bridge_setup)(call_sid=call_sid)
-        problem = None
+        """Authenticate the handshake (signature, then the one-time token) before opening anything.
+
+        Refused handshakes get 403 and never cost a model session. An unsigned one is only
+        logged: like an unsigned webhook, it creates nothing.
+        """
+        kwargs = self.scope["url_route"]["kwargs"]
+        call_sid, token = kwargs["call_sid"], kwargs.get("token", "")
         if not stream_signature_is_valid(self.scope):
-            problem = "wrong X-Twilio-Signature on the stream handshake"
-        elif setup is None:
-            problem = "no call waiting for a stream"
-        if problem:
+            logger.warning("media stream for %.64s refused: missing or wrong X-Twilio-Signature", call_sid)
+            await self.close()
+            return
+        setup, problem = await off_loop(services.stream_claim)(call_sid=call_sid, token=token)
+        if setup is None:
             logger.warning("media stream for %.64s refused: %s", call_sid, problem)
-            await off_loop(services.call_event_record)(
-                call_id=setup.call_id if setup else None, kind="stream_rejected", detail=f"{problem} ({call_sid[:64]})"
-            )
+            await off_loop(services.stream_refused_record)(call_sid=call_sid, problem=problem)
             await self.close()
             return
         await self.accept()
@@ -121,6 +124,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             close_caller=self.close,
             connect_model=self.model_connector_factory(),
             connect_timeout=settings.REALTIME_CONNECT_TIMEOUT,
+            start_timeout=settings.STREAM_START_TIMEOUT,
         )
 
     async def _join(self, group: str) -> None:

@@ -114,6 +114,7 @@ class EventKind(models.TextChoices):
     STREAM_REJECTED = "stream_rejected", "Media stream rejected"
     BAD_FRAME = "bad_frame", "Malformed media frame"
     MODEL_ERROR = "model_error", "Model error"
+    TRANSFER_FAILED = "transfer_failed", "Transfer failed"
     NOTE = "note", "Note"
 
 

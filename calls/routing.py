@@ -1,4 +1,4 @@
-"""Websocket routes: Twilio's media stream (the CallSid in the path lets the bridge start early)
+"""Websocket routes: Twilio's media stream (CallSid and stream token in the path: the handshake proves itself)
 and the staff live page's feed, which voiceagent/asgi.py wraps in session auth and origin checks."""
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from .consumers import MediaStreamConsumer
 from .live_consumer import StaffLiveConsumer
 
 
-def media_stream_path(call_sid: str) -> str:
-    return f"/twilio/media/{call_sid}/"
+def media_stream_path(call_sid: str, token: str) -> str:
+    return f"/twilio/media/{call_sid}/{token}/"
 
 
 websocket_urlpatterns = [
+    path("twilio/media/<str:call_sid>/<str:token>/", MediaStreamConsumer.as_asgi()),
+    # Without a token: refused by the consumer (and recorded), not a routing error in the log.
     path("twilio/media/<str:call_sid>/", MediaStreamConsumer.as_asgi()),
 ]
 

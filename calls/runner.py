@@ -19,17 +19,17 @@ from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
 from calls.bridge.events import ProtocolError, StreamStarted
 from calls.bridge.openai_wire import OpenAIRealtimeWire
+from calls.bridge.phase import Phase
 from calls.bridge.session import CallSession
 from calls.bridge.twilio_wire import TwilioWire
 from calls.bridge.wire import ModelWire, TelephonyWire
 from calls.carrier import TwilioControl
 from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
-from calls.store import CallStore, off_loop
-from calls.tokens import PARAMETER
+from calls.store import CallStore
 from tools.dispatch import run_tool
 from tools.registry import ToolContext
-from tools.services import tool_invocation_record
+from tools.services import tool_invocation_amend, tool_invocation_record
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class CallRunner:
         close_caller: Callable[[], Awaitable[None]],
         connect_model: ModelConnector,
         connect_timeout: float,
+        start_timeout: float = 5.0,
         carrier: TwilioControl | None = None,
         live: LivePublisher | None = None,
         telephony: TelephonyWire | None = None,
@@ -62,7 +63,7 @@ class CallRunner:
             setup.config,
             greet_first=setup.greet_first,
             greeting=setup.greeting,
-            dtmf_to_model=setup.dtmf_to_model,
+            keypresses=setup.keypresses,
             hold_audio=setup.hold_audio,
         )
         self.telephony = telephony or TwilioWire()
@@ -81,6 +82,7 @@ class CallRunner:
         self._ended = False
         self.store = CallStore()
         self._model_task = asyncio.create_task(self._run_model())
+        self._later(start_timeout, lambda: self.session.start_timed_out(start_timeout))
 
     # --- the carrier's side -----------------------------------------------------------
 
@@ -91,31 +93,15 @@ class CallRunner:
         except ProtocolError as exc:
             await self.execute(self.session.protocol_error(str(exc), arrived))
             return
-        if isinstance(event, StreamStarted) and not await self._stream_allowed(event):
-            return
+        if isinstance(event, StreamStarted) and self.session.phase is Phase.WAITING:
+            if event.call_id != self.setup.call_sid:  # the handshake proved the stream is for our call
+                await self.execute(self.session.stream_refused(f"start for another call ({event.call_id[:64]})"))
+                return
+            self.store.put(services.stream_start, call_id=self.setup.call_id, stream_sid=event.stream_id)
+            self._later(self.setup.max_call_seconds, self._time_up)
+            self.live.publish(call_state_message(self.setup.call_sid, "started"))
         if event is not None:
             await self.execute(self.session.on_telephony(event, arrived))
-
-    async def _stream_allowed(self, event: StreamStarted) -> bool:
-        token = event.parameters.get(PARAMETER, "")
-        allowed = event.call_id == self.setup.call_sid and await off_loop(services.stream_start)(
-            call_id=self.setup.call_id, call_sid=self.setup.call_sid, token=token, stream_sid=event.stream_id
-        )
-        if not allowed:
-            logger.warning("rejected media stream for %s: token invalid, used or foreign", self.setup.call_sid)
-            self.store.put(
-                services.call_event_record,
-                call_id=self.setup.call_id,
-                kind="stream_rejected",
-                detail="stream token invalid, expired, already used or for another call",
-            )
-            # Not finalised: the CallSid may belong to a genuine call on another socket.
-            self._ended = True
-            await self._close_caller()
-            return False
-        self._later(self.setup.max_call_seconds, self._time_up)
-        self.live.publish(call_state_message(self.setup.call_sid, "started"))
-        return True
 
     async def caller_gone(self) -> None:
         """The media socket closed (after `stop`, or dropped)."""
@@ -183,8 +169,16 @@ class CallRunner:
                 case act.HangUp():
                     await self.carrier.hang_up(self.setup.call_sid)
                 case act.TransferCall(target=target):
-                    if not await self.carrier.transfer(self.setup.call_sid, target):
-                        await self.execute([act.Record("note", "the carrier refused the transfer")])
+                    result = await self.carrier.transfer(self.setup.call_sid, target)
+                    await self.execute(self.session.transfer_result(result.ok, result.detail, now_ms()))
+                case act.AmendToolCall():
+                    self.store.put(
+                        tool_invocation_amend,
+                        call_id=self.setup.call_id,
+                        provider_call_id=action.call_id,
+                        output=action.output,
+                        error=action.error,
+                    )
                 case act.EndCall():
                     await self._end(action)
                 case _:

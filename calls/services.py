@@ -18,7 +18,7 @@ from agents.models import AccessPolicy, Caller, CallerStatus, PhoneNumber
 from agents.phone import to_e164
 from agents.services import agent_greeting, agent_session_config
 from calls.bridge.actions import EndReason, TranscriptEntry
-from calls.bridge.config import SessionConfig
+from calls.bridge.config import Keypresses, SessionConfig
 from calls.bridge.events import Usage
 from calls.tokens import stream_token_call_sid
 from tools.hold import default_hold_chunks, uploaded_hold_chunks
@@ -115,7 +115,7 @@ class BridgeSetup:
     caller_id: int | None = None
     caller_number: str = ""
     toolbox: Toolbox = field(default_factory=Toolbox)
-    dtmf_to_model: bool = True
+    keypresses: Keypresses = Keypresses.RESPOND
     tool_wait_ms: int = 1500
     hold_audio: tuple[str, ...] = ()
 
@@ -153,21 +153,41 @@ def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
         caller_id=call.caller_id,
         caller_number=call.from_number,
         toolbox=toolbox,
-        dtmf_to_model=agent.dtmf_to_model,
+        keypresses=Keypresses(agent.keypresses),
         tool_wait_ms=agent.wait_audio_after_ms,
         hold_audio=hold_audio_for(agent),
     )
 
 
-def stream_start(*, call_id: int, call_sid: str, token: str, stream_sid: str) -> bool:
-    """Redeem the stream token (valid, unexpired, unused, for this CallSid) and mark the call live."""
+def stream_claim(*, call_sid: str, token: str) -> tuple[BridgeSetup | None, str]:
+    """Redeem the stream token at the handshake, before anything is opened for the stream.
+
+    The token (from the stream URL) must be genuine, unexpired, issued for this CallSid and
+    unused; the call must be waiting for its stream. Returns the bridge's setup, or None and why.
+    """
     if stream_token_call_sid(token, settings.STREAM_TOKEN_MAX_AGE) != call_sid:
-        return False
+        return None, "stream token missing, forged, expired or for another call"
+    claimed = Call.objects.filter(
+        call_sid=call_sid, status=CallStatus.CONNECTING, stream_token_used_at__isnull=True, agent__isnull=False
+    ).update(stream_token_used_at=timezone.now())
+    if not claimed:
+        return None, "stream token already used, or the call is not waiting for a stream"
+    setup = bridge_setup(call_sid=call_sid)
+    return setup, "" if setup else "the call is not waiting for a stream"
+
+
+def stream_refused_record(*, call_sid: str, problem: str) -> None:
+    """Audit a refused stream handshake, on its call when the CallSid is one of ours."""
+    call_id = Call.objects.filter(call_sid=call_sid).values_list("pk", flat=True).first()
+    call_event_record(call_id=call_id, kind=EventKind.STREAM_REJECTED, detail=f"{problem} ({call_sid[:64]})")
+
+
+def stream_start(*, call_id: int, stream_sid: str) -> None:
+    """The carrier's `start` arrived on a claimed stream: the call is live."""
     now = timezone.now()
-    redeemed = Call.objects.filter(
-        pk=call_id, call_sid=call_sid, stream_token_used_at__isnull=True, status=CallStatus.CONNECTING
-    ).update(stream_token_used_at=now, answered_at=now, stream_sid=stream_sid[:64], status=CallStatus.IN_PROGRESS)
-    return redeemed == 1
+    Call.objects.filter(pk=call_id, status=CallStatus.CONNECTING).update(
+        answered_at=now, stream_sid=stream_sid[:64], status=CallStatus.IN_PROGRESS
+    )
 
 
 def call_event_record(*, call_id: int | None, kind: str, detail: str) -> None:

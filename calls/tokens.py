@@ -1,7 +1,9 @@
-"""The stream token: put in the TwiML as a <Parameter>, checked when the media stream starts.
+"""The stream token: part of the stream URL in the TwiML, checked at the websocket handshake.
 
-Signed with SECRET_KEY and timestamped (django.core.signing), bound to one CallSid;
-single use is enforced in the database (`Call.stream_token_used_at`).
+In the path (not a <Parameter>, which arrives only with `start`) so that the handshake itself
+proves which call it is for, before any model session is opened. Signed with SECRET_KEY and
+timestamped (django.core.signing), bound to one CallSid; single use is enforced in the
+database (`Call.stream_token_used_at`). Its characters are URL-safe base64 and ":".
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from django.core import signing
 
 SALT = "calls.stream-token"
-PARAMETER = "call_token"
 
 
 def issue_stream_token(call_sid: str) -> str:

@@ -51,14 +51,13 @@ def stream_url(scope: dict) -> str:
 
 
 def stream_signature_is_valid(scope: dict) -> bool:
-    """Check the handshake's X-Twilio-Signature, when it carries one.
+    """Check the handshake's X-Twilio-Signature: Twilio signs the stream URL with no parameters.
 
-    Twilio signs the stream URL with no parameters. A handshake without the header is let
-    through to the stream token, which every stream must present anyway; a wrong one is not.
+    Required: a handshake without one is refused before anything is opened for it.
     """
     signature = dict(scope.get("headers", [])).get(b"x-twilio-signature")
     if signature is None:
-        return True
+        return False
     url = stream_url(scope)
     https_url = "https" + url.removeprefix("wss") if url.startswith("wss") else "http" + url.removeprefix("ws")
     return any(signature_is_valid(candidate, {}, signature.decode("latin-1")) for candidate in (url, https_url))

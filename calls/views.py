@@ -10,7 +10,7 @@ from twilio.twiml.voice_response import Connect, Stream, VoiceResponse
 from . import services
 from .models import CallStatus
 from .routing import media_stream_path
-from .tokens import PARAMETER, issue_stream_token
+from .tokens import issue_stream_token
 from .twilio_auth import public_url, twilio_signature_required
 
 
@@ -19,10 +19,11 @@ def _twiml(response: VoiceResponse) -> HttpResponse:
 
 
 def media_stream_url(request: HttpRequest, call_sid: str) -> str:
-    """The websocket Twilio opens: same public host, ws(s) scheme."""
+    """The websocket Twilio opens: same public host, ws(s) scheme, this call's one-time token."""
     base = public_url(request).split("/twilio/", 1)[0]
     scheme, _, host = base.partition("://")
-    return f"{'wss' if scheme == 'https' else 'ws'}://{host}{media_stream_path(call_sid)}"
+    path = media_stream_path(call_sid, issue_stream_token(call_sid))
+    return f"{'wss' if scheme == 'https' else 'ws'}://{host}{path}"
 
 
 @csrf_exempt
@@ -45,7 +46,6 @@ def voice(request: HttpRequest) -> HttpResponse:
         response.hangup()
         return _twiml(response)
     stream = Stream(url=media_stream_url(request, call.call_sid))
-    stream.parameter(name=PARAMETER, value=issue_stream_token(call.call_sid))
     connect = Connect()
     connect.append(stream)
     response.append(connect)

@@ -14,7 +14,6 @@ from calls.bridge.events import (
     CallerAudio,
     CallerSpeechStarted,
     CallerTranscribed,
-    DigitPressed,
     FunctionCallRequested,
     ModelFailed,
     PlaybackMarked,
@@ -111,11 +110,20 @@ def test_usage_is_summed_over_responses():
     assert session.usage == Usage(11, 22, 33)
 
 
-def test_keypress_reaches_the_model_as_a_note_and_the_transcript():
+def test_a_stream_that_never_starts_is_recorded_and_ended():
+    session = CallSession(CONFIG)
+    out = session.start_timed_out(5)
+    assert out == [
+        act.Record("stream_rejected", "no start within 5 s"),
+        act.EndCall(EndReason.NO_STREAM, out[1].detail),
+    ]
+    assert session.phase is Phase.ENDED
+
+
+def test_the_start_timeout_is_harmless_once_the_stream_started():
     session = live_session()
-    out = session.on_telephony(DigitPressed("5"), 100)
-    assert of_type(out, act.AddCallerNote)[0].text == "The caller pressed the key 5."
-    assert of_type(out, act.SaveTranscript)[0].entry.role == "system"
+    assert session.start_timed_out(5) == []
+    assert session.phase is Phase.LIVE
 
 
 def test_function_call_runs_a_tool_and_its_result_goes_back_with_a_new_response():
@@ -149,14 +157,37 @@ def test_a_cancel_that_found_the_answer_already_stopped_is_not_recorded_as_an_er
     assert of_type(session.on_model(ModelFailed("response_cancel_not_active", "again"), 70), act.Record)
 
 
-def test_caller_hang_up_saves_what_was_said_and_ends():
+def test_caller_hang_up_after_the_answer_played_saves_it_whole():
     session = live_session()
-    speak(session, "r1", "i1", [800], 10, text="Half a sentence")
-    out = session.on_telephony(StreamStopped(), 20)
-    saves = of_type(out, act.SaveTranscript)
-    assert [s.entry.text for s in saves] == ["Half a sentence"]
+    marks = speak(session, "r1", "i1", [800], 10, text="Half a sentence")
+    session.on_telephony(PlaybackMarked(marks[-1]), 110)  # all 100 ms heard
+    out = session.on_telephony(StreamStopped(), 120)
+    (save,) = of_type(out, act.SaveTranscript)
+    assert save.entry.text == "Half a sentence" and not save.entry.interrupted
     assert out[-1] == act.EndCall(EndReason.CALLER_HUNG_UP, "")
-    assert session.on_telephony(StreamStopped(), 30) == []  # ends once
+    assert session.on_telephony(StreamStopped(), 130) == []  # ends once
+
+
+@pytest.mark.parametrize(
+    ("ending", "reason"),
+    [
+        (lambda s, now: s.on_telephony(StreamStopped(), now), EndReason.CALLER_HUNG_UP),
+        (lambda s, now: s.carrier_closed(now), EndReason.CARRIER_DISCONNECTED),
+    ],
+    ids=["stop", "socket dropped"],
+)
+def test_hang_up_mid_answer_stores_the_turn_cut_at_what_was_heard(ending, reason):
+    session = live_session()
+    # 1600 bytes = 200 ms of audio sent at t=0; the first chunk's mark came back at 100 ms.
+    marks = speak(session, "r1", "i1", [800, 800], 0, text="one two three four five six seven eight")
+    session.on_telephony(PlaybackMarked(marks[0]), 100)
+    out = ending(session, 150)  # half-way through the second chunk: 150 of 200 ms heard
+    assert not of_type(out, act.TruncateAgentAudio)  # nobody left to tell
+    (save,) = of_type(out, act.SaveTranscript)
+    assert save.entry.interrupted and save.entry.heard_ms == 150
+    assert save.entry.text == "one two three four five six"
+    assert save.entry.full_text == "one two three four five six seven eight"
+    assert out[-1] == act.EndCall(reason, out[-1].detail)
 
 
 def test_model_loss_mid_call_apologises_then_ends_on_the_farewell_mark():

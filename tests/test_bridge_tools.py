@@ -6,6 +6,7 @@ import json
 
 from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
+from calls.bridge.config import Keypresses
 from calls.bridge.effects import HangUpAfterSpeech, SetNoiseReduction, TransferAfterSpeech
 from calls.bridge.events import (
     CallerSpeechStarted,
@@ -16,6 +17,7 @@ from calls.bridge.events import (
     ResponseStarted,
     StreamStarted,
 )
+from calls.bridge.phase import Phase
 from calls.bridge.session import CallSession
 from calls.bridge.tool_flow import HOLD_ITEM
 
@@ -64,16 +66,49 @@ def test_hand_off_safety_timeout_ends_the_call_anyway():
     assert out[0] == act.HangUp() and out[-1].reason is EndReason.AGENT_ENDED
 
 
-def test_transfer_moves_the_call_after_the_line_is_heard():
+def transfer_requested(session: CallSession) -> list[act.Action]:
+    """The model says its line and calls transfer_call in one response; the tool says go ahead."""
+    session.on_model(ResponseStarted("r0"), 0)
+    (mark,) = speak(session, "r0", "l1", [400], 0, text="Putting you through.")
+    with_tool_running(session, name="transfer_call")
+    ahead = session.tool_result("c1", "transfer_call", '{"ok": true}', 10, TransferAfterSpeech("+15550100100", "desk"))
+    assert ahead == []  # no output yet: the model waits for the carrier's answer
+    finished = session.on_model(ResponseFinished("r0", "completed"), 20)
+    assert not of_type(finished, act.TransferCall)  # the line is still playing
+    return session.on_telephony(PlaybackMarked(mark), 50)
+
+
+def test_transfer_is_asked_of_the_carrier_once_the_line_is_heard():
+    session = live_session()
+    out = transfer_requested(session)
+    assert out == [act.TransferCall("+15550100100", "c1")]
+    assert session.hand_off_timed_out() == []  # asked already: the timeout does not ask twice
+    done = session.transfer_result(True, "", 400)
+    assert done[-1] == act.EndCall(EndReason.TRANSFERRED, "transferred to desk")
+    assert not of_type(done, act.SubmitToolResult)
+
+
+def test_transfer_without_speech_first_is_asked_at_once():
     session = live_session()
     with_tool_running(session, name="transfer_call")
-    session.tool_result("c1", "transfer_call", "{}", 10, TransferAfterSpeech("+15550100100", "front desk"))
-    session.on_model(ResponseStarted("line"), 20)
-    (mark,) = speak(session, "line", "l1", [400], 20)
-    session.on_model(ResponseFinished("line", "completed"), 25)
-    out = session.on_telephony(PlaybackMarked(mark), 80)
-    assert out[0] == act.TransferCall("+15550100100")
-    assert out[-1] == act.EndCall(EndReason.TRANSFERRED, "transferred to front desk")
+    out = session.tool_result("c1", "transfer_call", "{}", 10, TransferAfterSpeech("+15550100100", "desk"))
+    assert out == [act.TransferCall("+15550100100", "c1")]
+
+
+def test_refused_transfer_keeps_the_caller_and_tells_the_model_why():
+    session = live_session()
+    transfer_requested(session)
+    out = session.transfer_result(False, "Twilio 21211: Invalid 'To' number", 400)
+    error = "transfer_failed: Twilio 21211: Invalid 'To' number"
+    output = json.dumps({"error": error, "transferred": False})
+    assert out[0] == act.Record("transfer_failed", f"to +15550100100: {error}")
+    assert out[1] == act.AmendToolCall("c1", output, error)
+    assert out[-2:] == [act.SubmitToolResult("c1", output), act.RequestResponse()]
+    assert of_type(out, act.SaveTranscript)[0].entry.role == "tool"
+    assert not of_type(out, act.EndCall) and session.phase is Phase.LIVE
+    assert not session.handing_off
+    # The conversation goes on: the next answer plays as usual.
+    assert of_type(session.on_model(audio("r1", "i9", 400), 500), act.PlayAudio)
 
 
 def test_mic_distance_changes_once_ignores_quick_repeats_and_no_ops():
@@ -126,8 +161,40 @@ def test_no_wait_audio_when_the_tool_is_quick_or_the_agent_is_speaking():
     assert session.tool_is_slow(200) == []  # the agent's audio is still playing
 
 
+def test_keypress_answers_at_once_when_the_agent_is_silent():
+    session = live_session()
+    out = session.on_telephony(DigitPressed("5"), 100)
+    assert out == [
+        act.AddCallerNote("The caller pressed the key 5."),
+        act.SaveTranscript(out[1].entry),
+        act.RequestResponse(),
+    ]
+    assert out[1].entry.role == "system" and out[1].entry.text == "The caller pressed the key 5."
+
+
+def test_keypress_during_an_answer_interrupts_it_and_is_answered_once_it_stopped():
+    session = live_session()
+    session.on_model(ResponseStarted("r1"), 0)
+    speak(session, "r1", "i1", [800], 0, text="Press one for sales, two for")
+    out = session.on_telephony(DigitPressed("1"), 40)
+    kinds = [type(a) for a in out]
+    assert kinds[:3] == [act.ClearPlayback, act.CancelResponse, act.TruncateAgentAudio]
+    assert of_type(out, act.TruncateAgentAudio) == [act.TruncateAgentAudio("i1", 0, 40)]
+    assert of_type(out, act.AddCallerNote) and not of_type(out, act.RequestResponse)  # one answer at a time
+    after = session.on_model(ResponseFinished("r1", "cancelled"), 60)
+    assert of_type(after, act.RequestResponse) == [act.RequestResponse()]
+    assert not of_type(session.on_model(ResponseFinished("r2", "completed"), 90), act.RequestResponse)
+
+
+def test_keypress_note_only_never_asks_for_an_answer():
+    session = CallSession(CONFIG, greet_first=False, keypresses=Keypresses.NOTE)
+    session.on_telephony(StreamStarted("MZ1", "CA1"), 0)
+    out = session.on_telephony(DigitPressed("7"), 10)
+    assert [type(a) for a in out] == [act.AddCallerNote, act.SaveTranscript]
+
+
 def test_keypresses_can_be_kept_from_the_model():
-    session = CallSession(CONFIG, greet_first=False, dtmf_to_model=False)
+    session = CallSession(CONFIG, greet_first=False, keypresses=Keypresses.OFF)
     session.on_telephony(StreamStarted("MZ", "CA"), 0)
     assert session.on_telephony(DigitPressed("1"), 10) == []
     assert of_type(live_session().on_telephony(DigitPressed("1"), 10), act.AddCallerNote)

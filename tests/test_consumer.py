@@ -10,10 +10,13 @@ import logging
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from twilio.request_validator import RequestValidator
 
 from calls import services
 from calls.consumers import MediaStreamConsumer
 from calls.models import Call, CallEvent, CallStatus, TranscriptItem
+from calls.routing import media_stream_path
 from calls.tokens import issue_stream_token
 from voiceagent.asgi import application
 
@@ -36,8 +39,8 @@ def incoming_call(demo_number, demo_caller) -> Call:
     return services.call_receive(call_sid="CA" + "1" * 32, from_number="+15550100001", to_number="+15005550006")
 
 
-def start_message(call_sid: str, token: str, stream_sid: str = "MZ1") -> str:
-    start = {"streamSid": stream_sid, "callSid": call_sid, "customParameters": {"call_token": token}}
+def start_message(call_sid: str, stream_sid: str = "MZ1") -> str:
+    start = {"streamSid": stream_sid, "callSid": call_sid, "customParameters": {}}
     return json.dumps({"event": "start", "sequenceNumber": "1", "streamSid": stream_sid, "start": start})
 
 
@@ -45,8 +48,17 @@ def media(payload: str = FRAME, stream_sid: str = "MZ1") -> str:
     return json.dumps({"event": "media", "streamSid": stream_sid, "media": {"payload": payload}})
 
 
-async def open_stream(call: Call) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, f"/twilio/media/{call.call_sid}/")
+def signed_handshake(path: str, *, signature: str | None = None) -> WebsocketCommunicator:
+    """A handshake as Twilio makes it: signed over the ws URL with no parameters, no Origin."""
+    if signature is None:
+        signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(f"ws://testserver{path}", {})
+    headers = [(b"host", b"testserver"), (b"x-twilio-signature", signature.encode())]
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def open_stream(call: Call, token: str | None = None) -> WebsocketCommunicator:
+    path = media_stream_path(call.call_sid, token or issue_stream_token(call.call_sid))
+    communicator = signed_handshake(path)
     connected, _ = await communicator.connect()
     assert connected
     await communicator.send_to(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
@@ -73,7 +85,7 @@ async def test_a_call_is_bridged_both_ways_and_recorded(connector, incoming_call
     assert update["session"]["audio"]["input"]["format"] == {"type": "audio/pcmu"}
     assert "Jordan" in update["session"]["instructions"]  # what staff know about the caller
 
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     (greeting,) = await model.wait_for("response.create")
     assert "Hello from Acme!" in greeting["response"]["instructions"]
 
@@ -103,34 +115,82 @@ async def test_a_call_is_bridged_both_ways_and_recorded(connector, incoming_call
     assert texts == [("agent", "Hi there.")]
 
 
-async def test_a_reused_token_closes_the_socket_and_is_recorded(connector, incoming_call):
+async def refused(communicator: WebsocketCommunicator) -> bool:
+    connected, _ = await communicator.connect()
+    await communicator.disconnect()
+    return not connected
+
+
+async def test_a_reused_token_is_refused_at_the_handshake_and_recorded(connector, incoming_call):
     token = issue_stream_token(incoming_call.call_sid)
-    await sync_to_async(services.stream_start)(
-        call_id=incoming_call.pk, call_sid=incoming_call.call_sid, token=token, stream_sid="MZ0"
+    genuine = await open_stream(incoming_call, token)
+    assert await refused(signed_handshake(media_stream_path(incoming_call.call_sid, token)))
+    assert len(connector.requested) == 1  # only the genuine stream's model session
+    detail = (
+        await CallEvent.objects.filter(call=incoming_call, kind="stream_rejected")
+        .values_list("detail", flat=True)
+        .afirst()
     )
-    await Call.objects.filter(pk=incoming_call.pk).aupdate(status=CallStatus.CONNECTING)  # as if still ringing
-    communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, token))
-    assert (await communicator.receive_output(5))["type"] == "websocket.close"
-    await communicator.disconnect()
+    assert "already used" in detail
+    await genuine.send_to(start_message(incoming_call.call_sid))
+    await connector.models[0].wait_for("response.create")  # the replay did not disturb the genuine call
+    await genuine.disconnect()
+
+
+async def test_a_token_for_another_call_is_refused_at_the_handshake(connector, incoming_call):
+    path = media_stream_path(incoming_call.call_sid, issue_stream_token("CA-someone-else"))
+    assert await refused(signed_handshake(path))
+    assert connector.requested == []
+    assert (await refresh(incoming_call)).status == CallStatus.CONNECTING  # the genuine stream may still come
     assert await CallEvent.objects.filter(call=incoming_call, kind="stream_rejected").aexists()
-    assert (await refresh(incoming_call)).ended_at is None  # a replay must not end the genuine call
 
 
-async def test_a_token_for_another_call_is_refused(connector, incoming_call):
-    communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token("CA-someone-else")))
-    assert (await communicator.receive_output(5))["type"] == "websocket.close"
-    await communicator.disconnect()
-    assert (await refresh(incoming_call)).status == CallStatus.CONNECTING
+async def test_a_stream_url_without_a_token_is_refused(connector, incoming_call):
+    assert await refused(signed_handshake(f"/twilio/media/{incoming_call.call_sid}/"))
+    assert connector.requested == []
+    assert await CallEvent.objects.filter(call=incoming_call, kind="stream_rejected").aexists()
 
 
 async def test_a_stream_for_an_unknown_call_is_rejected_at_the_handshake(connector, db):
-    communicator = WebsocketCommunicator(application, "/twilio/media/CA-unknown/")
-    connected, _ = await communicator.connect()
-    assert not connected
+    assert await refused(signed_handshake(media_stream_path("CA-unknown", issue_stream_token("CA-unknown"))))
     assert await CallEvent.objects.filter(kind="stream_rejected", call=None).aexists()
     assert connector.requested == []  # no model session was opened
+
+
+@pytest.mark.parametrize("signature", [None, "Zm9yZ2VkIHNpZ25hdHVyZQ=="], ids=["unsigned", "forged"])
+async def test_an_unsigned_or_forged_handshake_is_refused_and_creates_nothing(connector, incoming_call, signature):
+    path = media_stream_path(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid))
+    if signature is None:
+        communicator = WebsocketCommunicator(application, path, headers=[(b"host", b"testserver")])
+    else:
+        communicator = signed_handshake(path, signature=signature)
+    assert await refused(communicator)
+    assert connector.requested == []
+    assert not await CallEvent.objects.aexists()
+    call = await refresh(incoming_call)
+    assert call.stream_token_used_at is None  # the token was not spent by a stranger
+
+
+async def test_a_start_for_another_call_ends_the_stream_and_is_recorded(connector, incoming_call):
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message("CA-someone-else"))
+    assert (await communicator.receive_output(5))["type"] == "websocket.close"
+    await communicator.disconnect()
+    await asyncio.wait_for(connector.models[0].closed.wait(), 5)
+    call = await refresh(incoming_call)
+    assert call.end_reason == "stream_rejected" and call.ended_at is not None
+    assert await CallEvent.objects.filter(call=call, kind="stream_rejected", detail__contains="another call").aexists()
+
+
+async def test_a_stream_that_never_starts_is_closed_and_recorded(connector, incoming_call, settings):
+    settings.STREAM_START_TIMEOUT = 0.2
+    communicator = await open_stream(incoming_call)
+    assert (await communicator.receive_output(5))["type"] == "websocket.close"
+    await communicator.disconnect()
+    await asyncio.wait_for(connector.models[0].closed.wait(), 5)  # its model session is not left open
+    call = await refresh(incoming_call)
+    assert call.end_reason == "no_stream" and call.ended_at is not None
+    assert await CallEvent.objects.filter(call=call, kind="stream_rejected", detail="no start within 0.2 s").aexists()
 
 
 @pytest.mark.parametrize(
@@ -140,7 +200,7 @@ async def test_a_stream_for_an_unknown_call_is_rejected_at_the_handshake(connect
 )
 async def test_a_malformed_frame_ends_that_call_politely_and_keeps_what_was_said(connector, incoming_call, bad_frame):
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     await asyncio.wait_for(connector.connected.wait(), 5)
     model = connector.models[0]
     await model.wait_for("response.create")
@@ -166,7 +226,7 @@ async def test_model_unreachable_the_caller_hears_the_apology_and_the_reason_is_
     connector = FakeConnector(error=ConnectionRefusedError())
     monkeypatch.setattr(MediaStreamConsumer, "model_connector_factory", staticmethod(lambda: connector))
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     first = json.loads(await communicator.receive_from())
     assert first["event"] == "media"
     await communicator.send_to(json.dumps({"event": "stop", "streamSid": "MZ1", "stop": {}}))
@@ -179,7 +239,7 @@ async def test_model_unreachable_the_caller_hears_the_apology_and_the_reason_is_
 
 async def test_model_dropping_mid_call_apologises_and_ends(connector, incoming_call):
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     await asyncio.wait_for(connector.connected.wait(), 5)
     model = connector.models[0]
     await model.wait_for("response.create")
@@ -190,30 +250,9 @@ async def test_model_dropping_mid_call_apologises_and_ends(connector, incoming_c
     assert call.end_reason == "model_closed" and call.ended_at is not None
 
 
-async def test_a_handshake_with_a_forged_signature_is_rejected(connector, incoming_call):
-    headers = [(b"host", b"testserver"), (b"x-twilio-signature", b"Zm9yZ2VkIHNpZ25hdHVyZQ==")]
-    communicator = WebsocketCommunicator(application, f"/twilio/media/{incoming_call.call_sid}/", headers=headers)
-    connected, _ = await communicator.connect()
-    assert not connected
-    assert await CallEvent.objects.filter(call=incoming_call, kind="stream_rejected").aexists()
-    assert connector.requested == []
-
-
-async def test_a_handshake_signed_by_twilio_is_accepted(connector, incoming_call, settings):
-    from twilio.request_validator import RequestValidator
-
-    url = f"ws://testserver/twilio/media/{incoming_call.call_sid}/"
-    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, {})
-    headers = [(b"host", b"testserver"), (b"x-twilio-signature", signature.encode())]
-    communicator = WebsocketCommunicator(application, f"/twilio/media/{incoming_call.call_sid}/", headers=headers)
-    connected, _ = await communicator.connect()
-    assert connected
-    await communicator.disconnect()
-
-
 async def test_the_socket_dropping_without_stop_closes_the_model_session(connector, incoming_call):
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     await asyncio.wait_for(connector.connected.wait(), 5)
     model = connector.models[0]
     await model.wait_for("response.create")
@@ -228,7 +267,7 @@ async def test_the_call_is_ended_politely_at_the_agent_s_maximum_length(connecto
     agent.max_call_seconds = 1
     await agent.asave()
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     while (message := json.loads(await communicator.receive_from(5)))["event"] != "mark":
         assert message["event"] == "media"  # the goodbye clip
     assert message["mark"]["name"] == "farewell"
@@ -247,7 +286,7 @@ async def test_staff_hang_up_crosses_the_channel_layer_and_ends_the_call_with_a_
     watcher = await layer.new_channel()
     await layer.group_add(LIVE_GROUP, watcher)
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     assert (await asyncio.wait_for(layer.receive(watcher), 5))["state"] == "started"
     model = (await asyncio.wait_for(connector.connected.wait(), 5), connector.models[0])[1]
     model.emit(type="conversation.item.input_audio_transcription.completed", item_id="u1", transcript="Hi")
@@ -277,7 +316,7 @@ async def test_audio_frames_never_hop_to_the_database_thread(connector, incoming
 
     monkeypatch.setattr(channels.consumer, "aclose_old_connections", counting_close_old_connections)
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     await asyncio.wait_for(connector.connected.wait(), 5)
     model = connector.models[0]
     for _ in range(50):
@@ -292,7 +331,7 @@ async def test_end_call_tool_runs_and_the_line_closes_only_after_the_goodbye_is_
 
     await ToolSetting.objects.acreate(agent_id=incoming_call.agent_id, tool="end_call")
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     await asyncio.wait_for(connector.connected.wait(), 5)
     model = connector.models[0]
     (update,) = await model.wait_for("session.update")
@@ -333,7 +372,7 @@ async def test_calls_go_on_when_redis_is_down(connector, incoming_call, settings
     channel_layers.backends.clear()  # build the layer from the settings above
     try:
         communicator = await open_stream(incoming_call)
-        await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+        await communicator.send_to(start_message(incoming_call.call_sid))
         await asyncio.wait_for(connector.connected.wait(), 5)
         model = connector.models[0]
         await communicator.send_to(media())
@@ -359,7 +398,7 @@ async def test_a_model_that_never_answers_the_handshake_times_out_into_the_apolo
     settings.REALTIME_CONNECT_TIMEOUT = 0.2
     monkeypatch.setattr(MediaStreamConsumer, "model_connector_factory", staticmethod(Silent))
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     assert json.loads(await communicator.receive_from(5))["event"] == "media"  # the apology
     await communicator.send_to(json.dumps({"event": "stop", "streamSid": "MZ1", "stop": {}}))
     assert await closed(communicator)
@@ -389,7 +428,7 @@ async def test_a_staff_command_that_fails_is_logged_and_the_call_goes_on(connect
     from calls.live import call_group
 
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     await asyncio.wait_for(connector.connected.wait(), 5)
     model = connector.models[0]
     await get_channel_layer().group_send(call_group(incoming_call.call_sid), {"type": "call.no_such_command"})
@@ -413,7 +452,7 @@ async def test_a_channel_layer_that_fails_is_logged_and_retried_and_the_call_end
 
     monkeypatch.setattr(get_channel_layer(), "receive", undecodable)
     communicator = await open_stream(incoming_call)
-    await communicator.send_to(start_message(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid)))
+    await communicator.send_to(start_message(incoming_call.call_sid))
     await asyncio.wait_for(connector.connected.wait(), 5)
     first, again = [await asyncio.wait_for(consumer_errors.get(), 5) for _ in range(2)]  # retried after 0.1 s
     assert (

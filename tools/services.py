@@ -90,5 +90,12 @@ def tool_invocation_record(*, call_id: int, provider_call_id: str, name: str, ar
     )
 
 
+def tool_invocation_amend(*, call_id: int, provider_call_id: str, output: str, error: str) -> None:
+    """Replace a stored tool call's outcome: what it finally did, as the model was told."""
+    ToolInvocation.objects.filter(call_id=call_id, provider_call_id=provider_call_id[:64]).update(
+        result=output, error=error[:300]
+    )
+
+
 def plain_text(html: str) -> str:
     return strip_tags(html)

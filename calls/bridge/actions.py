@@ -150,6 +150,15 @@ class RunTool:
 
 
 @dataclass(frozen=True, slots=True)
+class AmendToolCall:
+    """A tool call's stored outcome changed after it ran (a transfer the carrier refused)."""
+
+    call_id: str
+    output: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """Something worth an audit line (`kind` as in CallEvent), not a reason to end the call."""
 
@@ -164,9 +173,14 @@ class HangUp:
 
 @dataclass(frozen=True, slots=True)
 class TransferCall:
-    """Ask the carrier to move the call to `target`; its stream then ends."""
+    """Ask the carrier to move the call to `target`; its stream then ends.
+
+    The adapter reports the carrier's answer to `CallSession.transfer_result`: the tool call
+    `tool_call_id` gets its output only then, so a refused transfer reaches the model as an error.
+    """
 
     target: str
+    tool_call_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,4 +203,4 @@ ModelAction = (
     | UpdateNoiseReduction
 )
 CarrierControl = HangUp | TransferCall
-Action = CallerAction | ModelAction | CarrierControl | SaveTranscript | RunTool | Record | EndCall
+Action = CallerAction | ModelAction | CarrierControl | SaveTranscript | RunTool | AmendToolCall | Record | EndCall

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
+
+
+class Keypresses(enum.StrEnum):
+    """What a caller's keypress (DTMF) does in the conversation."""
+
+    RESPOND = "respond"  # a note to the model, which answers it (interrupting its own speech)
+    NOTE = "note"  # a note the model reads with the caller's next turn; no answer of its own
+    OFF = "off"  # ignored
 
 
 @dataclass(frozen=True, slots=True)

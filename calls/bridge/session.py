@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import actions as act
 from .actions import Action, EndReason, Farewell
-from .config import SessionConfig
+from .config import Keypresses, SessionConfig
 from .events import (
     AgentAudio,
     AgentTranscriptDelta,
@@ -50,13 +50,13 @@ class CallSession(ToolFlow):
         *,
         greet_first: bool = True,
         greeting: str = "",
-        dtmf_to_model: bool = True,
+        keypresses: Keypresses = Keypresses.RESPOND,
         hold_audio: tuple[str, ...] = (),
     ) -> None:
         self.config = config
         self.greet_first = greet_first
         self.greeting = greeting
-        self.dtmf_to_model = dtmf_to_model
+        self.keypresses = keypresses
         self.hold_audio = hold_audio  # base64 µ-law chunks played while a slow tool runs
         self.phase = Phase.WAITING
         self.stream_id = ""
@@ -72,6 +72,7 @@ class CallSession(ToolFlow):
         self._caller_audio_ms = 0.0  # caller audio forwarded so far
         self._recorded: set[str] = set()  # faults recorded once, not once per frame
         self._tools_running: set[str] = set()
+        self._respond_when_free = False  # a response is wanted once the active one has finished
         self._holding = False
         self._handoff: HandOff | None = None
         self._noise = config.noise_reduction
@@ -85,7 +86,17 @@ class CallSession(ToolFlow):
 
     def carrier_closed(self, now: float) -> list[Action]:
         """The media socket closed without `stop`."""
-        return self._finish(EndReason.CARRIER_DISCONNECTED, "media socket closed without stop")
+        return self._finish(EndReason.CARRIER_DISCONNECTED, "media socket closed without stop", now)
+
+    def start_timed_out(self, seconds: float) -> list[Action]:
+        """The stream was accepted but no `start` came: nobody is on this socket to talk to."""
+        return self.stream_refused(f"no start within {seconds:g} s", EndReason.NO_STREAM)
+
+    def stream_refused(self, detail: str, reason: EndReason = EndReason.STREAM_REJECTED) -> list[Action]:
+        """The stream did not start as the call it was accepted for: record it and end the call."""
+        if self.phase is not Phase.WAITING:
+            return []
+        return [act.Record("stream_rejected", detail), *self._finish(reason, detail)]
 
     def model_lost(self, reason: EndReason, detail: str, now: float) -> list[Action]:
         """The model could not be reached or went away: apologise, then end."""
@@ -119,12 +130,27 @@ class CallSession(ToolFlow):
             case StreamStarted():
                 return self._started(event, now)
             case DigitPressed(digit=digit):
-                if self.phase is not Phase.LIVE or not self.dtmf_to_model:
-                    return []
-                text = f"The caller pressed the key {digit}."
-                return [act.AddCallerNote(text), act.SaveTranscript(self.transcript.note(text, self._offset(now)))]
+                return self._keypress(digit, now)
             case StreamStopped():
-                return self._finish(EndReason.CALLER_HUNG_UP, "")
+                return self._finish(EndReason.CALLER_HUNG_UP, "", now)
+        return []
+
+    def _keypress(self, digit: str, now: float) -> list[Action]:
+        """A key answers the agent like speech does: stop talking, take note, reply (unless note only)."""
+        if self.phase is not Phase.LIVE or self.keypresses is Keypresses.OFF:
+            return []
+        text = f"The caller pressed the key {digit}."
+        note = [act.AddCallerNote(text), act.SaveTranscript(self.transcript.note(text, self._offset(now)))]
+        if self.keypresses is Keypresses.NOTE:
+            return note
+        return [*self._barge_in(now), *note, *self._respond()]
+
+    def _respond(self) -> list[Action]:
+        """Ask for an answer now, or once the active (possibly just cancelled) one has finished:
+        the service refuses a second response while one is in progress."""
+        if self._active_response is None:
+            return [act.RequestResponse()]
+        self._respond_when_free = True
         return []
 
     def _caller_audio(self, event: CallerAudio, now: float) -> list[Action]:
@@ -247,6 +273,9 @@ class CallSession(ToolFlow):
         if self._handoff is not None and self._handoff.response_id == event.response_id:
             self._handoff.response_done = True
             saves += self._maybe_hand_off()
+        if self._respond_when_free and self._active_response is None:
+            self._respond_when_free = False
+            saves.append(act.RequestResponse())
         return saves
 
     # --- barge-in ---------------------------------------------------------------------
@@ -295,15 +324,18 @@ class CallSession(ToolFlow):
         actions.append(act.PlayFarewell(clip, self.FAREWELL_MARK))
         return actions
 
-    def _finish(self, reason: EndReason, detail: str) -> list[Action]:
+    def _finish(self, reason: EndReason, detail: str, now: float | None = None) -> list[Action]:
+        """End now. With `now`, an answer still playing is cut at what the caller heard by then
+        (a hang-up or a dropped socket mid-answer is recorded like a barge-in)."""
         if self.phase is Phase.ENDED:
             return []
         if self.phase is Phase.FAREWELL and self.ending is not None:
             reason, detail = self.ending.reason, self.ending.detail  # the caller left during our farewell
+        cuts = self._cut_playback(now, tell_model=False) if now is not None and self.playback.is_playing else []
         self.phase = Phase.ENDED
         self.ending = act.EndCall(reason, detail)
         saves: list[Action] = [act.SaveTranscript(turn.entry()) for turn in self.transcript.unsaved()]
-        return [*saves, self.ending]
+        return [*cuts, *saves, self.ending]
 
     def _offset(self, now: float) -> int:
         return max(0, int(now - self._started_at)) if self.phase is not Phase.WAITING else 0

@@ -22,13 +22,21 @@ NOISE_CHANGE_MIN_MS = 2000  # the model tends to repeat a mic-distance request: 
 
 @dataclass(slots=True)
 class HandOff:
-    """End or transfer the call once the agent's next answer has been played to the caller."""
+    """End or transfer the call once the agent's speech has been played to the caller.
+
+    A hang-up waits for the agent's next answer (its goodbye). A transfer waits for the answer
+    that asked for it (the model says "putting you through" and calls the tool); its tool output
+    is held back until the carrier has answered, so that a refusal reaches the model as an error.
+    """
 
     reason: EndReason
     target: str = ""
     detail: str = ""
     response_id: str | None = None
     response_done: bool = False
+    tool_call_id: str = ""
+    tool_name: str = ""
+    requested: bool = False  # the transfer was asked of the carrier; waiting for its answer
 
 
 class ToolFlow:
@@ -48,9 +56,42 @@ class ToolFlow:
             case HangUpAfterSpeech():
                 self._handoff = HandOff(EndReason.AGENT_ENDED, detail="the agent ended the call")
             case TransferAfterSpeech(target=target, label=label):
-                self._handoff = HandOff(EndReason.TRANSFERRED, target, f"transferred to {label or target}")
+                return self._transfer_after_speech(call_id, name, target, label)
+        return [*actions, *self._answer_tool(call_id, name, output, now)]
+
+    def _answer_tool(self, call_id: str, name: str, output: str, now: float) -> list[Action]:
         line = self.transcript.note(f"{name} → {output}", self._offset(now), role=TOOL)
-        return [*actions, act.SaveTranscript(line), act.SubmitToolResult(call_id, output), act.RequestResponse()]
+        return [act.SaveTranscript(line), act.SubmitToolResult(call_id, output), act.RequestResponse()]
+
+    def _transfer_after_speech(self, call_id: str, name: str, target: str, label: str) -> list[Action]:
+        """Transfer once what the agent is saying now has been heard; the model waits for the outcome."""
+        active = self._active_response
+        self._handoff = HandOff(
+            EndReason.TRANSFERRED,
+            target,
+            f"transferred to {label or target}",
+            response_id=active or "",
+            response_done=active is None,
+            tool_call_id=call_id,
+            tool_name=name,
+        )
+        return self._maybe_hand_off()
+
+    def transfer_result(self, ok: bool, detail: str, now: float) -> list[Action]:
+        """The carrier's answer to `TransferCall`. Refused: the caller stays, the model hears why."""
+        handoff = self._handoff
+        if handoff is None or not handoff.requested or self.phase is not Phase.LIVE:
+            return []
+        if ok:
+            return self._finish(handoff.reason, handoff.detail, now)
+        self._handoff = None
+        error = f"transfer_failed: {detail or 'the carrier refused the transfer'}"
+        output = json.dumps({"error": error, "transferred": False})
+        return [
+            act.Record("transfer_failed", f"to {handoff.target}: {error}"),
+            act.AmendToolCall(handoff.tool_call_id, output, error),
+            *self._answer_tool(handoff.tool_call_id, handoff.tool_name, output, now),
+        ]
 
     def tool_is_slow(self, now: float) -> list[Action]:
         """A tool has run past the agent's threshold: play wait audio until the model speaks."""
@@ -70,7 +111,7 @@ class ToolFlow:
 
     def hand_off_timed_out(self) -> list[Action]:
         """The goodbye never finished playing: end (or transfer) anyway."""
-        if self._handoff is None:
+        if self._handoff is None or self._handoff.requested:
             return []
         self._handoff.response_done = True
         self.playback.clear()
@@ -86,7 +127,11 @@ class ToolFlow:
 
     def _maybe_hand_off(self) -> list[Action]:
         handoff = self._handoff
-        if handoff is None or not handoff.response_done or self.playback.is_playing or self.phase is not Phase.LIVE:
+        if handoff is None or handoff.requested or self.phase is not Phase.LIVE:
             return []
-        control = act.TransferCall(handoff.target) if handoff.target else act.HangUp()
-        return [control, *self._finish(handoff.reason, handoff.detail)]
+        if not handoff.response_done or self.playback.is_playing:
+            return []
+        if handoff.target:
+            handoff.requested = True
+            return [act.TransferCall(handoff.target, handoff.tool_call_id)]
+        return [act.HangUp(), *self._finish(handoff.reason, handoff.detail)]
