@@ -25,6 +25,27 @@ def demo_caller(db) -> Caller:
     return Caller.objects.create(number="+15550100001", name="Jordan", group=group, notes="Prefers mornings.")
 
 
+# --- The media consumer with a fake model behind it (tests/consumer_helpers.py) ------------
+
+
+@pytest.fixture
+def connector(monkeypatch):
+    from calls.consumers import MediaStreamConsumer
+
+    from .fakes import FakeConnector
+
+    fake = FakeConnector()
+    monkeypatch.setattr(MediaStreamConsumer, "model_connector_factory", staticmethod(lambda: fake))
+    return fake
+
+
+@pytest.fixture
+def incoming_call(demo_number, demo_caller):
+    from calls import services
+
+    return services.call_receive(call_sid="CA" + "1" * 32, from_number="+15550100001", to_number="+15005550006")
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory) -> str:
     """A real redis-server on a free loopback port, for this test session."""

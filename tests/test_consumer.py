@@ -10,70 +10,26 @@ import logging
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from twilio.request_validator import RequestValidator
 
 from calls import services
 from calls.consumers import MediaStreamConsumer
-from calls.models import Call, CallEvent, CallStatus, TranscriptItem
+from calls.models import CallEvent, CallStatus, TranscriptItem
 from calls.routing import media_stream_path
 from calls.tokens import issue_stream_token
 from voiceagent.asgi import application
 
+from .consumer_helpers import (
+    FRAME,
+    closed,
+    media,
+    open_stream,
+    refresh,
+    signed_handshake,
+    start_message,
+)
 from .fakes import FakeConnector
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-FRAME = base64.b64encode(bytes(range(160))).decode()
-
-
-@pytest.fixture
-def connector(monkeypatch):
-    fake = FakeConnector()
-    monkeypatch.setattr(MediaStreamConsumer, "model_connector_factory", staticmethod(lambda: fake))
-    return fake
-
-
-@pytest.fixture
-def incoming_call(demo_number, demo_caller) -> Call:
-    return services.call_receive(call_sid="CA" + "1" * 32, from_number="+15550100001", to_number="+15005550006")
-
-
-def start_message(call_sid: str, stream_sid: str = "MZ1") -> str:
-    start = {"streamSid": stream_sid, "callSid": call_sid, "customParameters": {}}
-    return json.dumps({"event": "start", "sequenceNumber": "1", "streamSid": stream_sid, "start": start})
-
-
-def media(payload: str = FRAME, stream_sid: str = "MZ1") -> str:
-    return json.dumps({"event": "media", "streamSid": stream_sid, "media": {"payload": payload}})
-
-
-def signed_handshake(path: str, *, signature: str | None = None) -> WebsocketCommunicator:
-    """A handshake as Twilio makes it: signed over the ws URL with no parameters, no Origin."""
-    if signature is None:
-        signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(f"ws://testserver{path}", {})
-    headers = [(b"host", b"testserver"), (b"x-twilio-signature", signature.encode())]
-    return WebsocketCommunicator(application, path, headers=headers)
-
-
-async def open_stream(call: Call, token: str | None = None) -> WebsocketCommunicator:
-    path = media_stream_path(call.call_sid, token or issue_stream_token(call.call_sid))
-    communicator = signed_handshake(path)
-    connected, _ = await communicator.connect()
-    assert connected
-    await communicator.send_to(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
-    return communicator
-
-
-async def closed(communicator: WebsocketCommunicator) -> bool:
-    """Read what the bridge still sends until it closes the socket."""
-    while (output := await communicator.receive_output(5))["type"] == "websocket.send":
-        pass
-    return output["type"] == "websocket.close"
-
-
-async def refresh(call: Call) -> Call:
-    return await Call.objects.select_related(None).aget(pk=call.pk)
 
 
 async def test_a_call_is_bridged_both_ways_and_recorded(connector, incoming_call):
