@@ -7,9 +7,12 @@ import asyncio
 import json
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from calls.audio import CLIP_TEXT, load_clip
 from calls.simulator import CallScript, SimulatedCall
+from calls.simulator.webhook import StreamInstruction, parse_twiml, requests_poster, sign
 from calls.standin import RealtimeStandin, StandinOptions
 
 from .servers import CallServer, call_server
@@ -105,3 +108,44 @@ async def test_the_model_ends_the_call_with_a_tool_and_the_goodbye_is_heard_firs
     assert ("tool", 'end_call → {"ok": true, "next": "Say a short goodbye now."}') in [
         row[:2] for row in server.transcript(call.call_sid)
     ]
+
+
+async def ringing_call(server, call_sid: str) -> str:
+    """Twilio's "a call comes in" for `call_sid`: the stream URL our TwiML gives it."""
+    url = server.url + "/twilio/voice/"
+    params = {"CallSid": call_sid, "AccountSid": "AC" + "0" * 32, "From": "+15550100001", "To": "+15005550006"}
+    response = await requests_poster(url, params, {"X-Twilio-Signature": sign(AUTH_TOKEN, url, params)})
+    instruction = parse_twiml(response.body)
+    assert isinstance(instruction, StreamInstruction), response.body
+    return instruction.url
+
+
+async def handshake_status(url: str, headers: dict[str, str]) -> int:
+    try:
+        async with connect(url, additional_headers=headers, proxy=None, open_timeout=5) as ws:
+            await ws.close()
+            return 101
+    except InvalidStatus as exc:
+        return exc.response.status_code
+
+
+async def test_refused_streams_never_open_a_model_session(server):
+    async with RealtimeStandin(port=server.standin_port) as standin:
+        stream_url = await ringing_call(server, "CA" + "e" * 32)
+        signed = {"X-Twilio-Signature": sign(AUTH_TOKEN, stream_url, {})}
+        other_url = await ringing_call(server, "CA" + "f" * 32)
+        # The token of one call on the path of another: signed, but not this call's token.
+        swapped = stream_url.rsplit("/", 2)[0] + "/" + other_url.rsplit("/", 2)[1] + "/"
+        attempts = {
+            "unsigned": await handshake_status(stream_url, {}),
+            "forged": await handshake_status(stream_url, {"X-Twilio-Signature": sign("not-the-token", stream_url, {})}),
+            "swapped token": await handshake_status(swapped, {"X-Twilio-Signature": sign(AUTH_TOKEN, swapped, {})}),
+        }
+        assert attempts == {"unsigned": 403, "forged": 403, "swapped token": 403}
+        assert standin.sessions == []  # no model session, so nothing billed, for any of them
+
+        async with connect(stream_url, additional_headers=signed, proxy=None) as genuine:
+            await standin.wait_for_session()  # the genuine stream opens one at once
+            assert await handshake_status(stream_url, signed) == 403  # its token, replayed: refused
+            await genuine.close()
+        assert len(standin.sessions) == 1
