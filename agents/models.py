@@ -228,10 +228,21 @@ class AccessPolicy(models.TextChoices):
     ANYONE = "anyone", "Anyone (blocked callers still refused)"
 
 
+def carrier_choices() -> list[tuple[str, str]]:
+    """The carriers of `settings.CARRIERS` (calls/carriers/registry.py), by name and label.
+
+    Read from the settings, not the registry, so that agents imports nothing of calls.
+    """
+    return [(name, label) for name, (label, _path) in settings.CARRIERS.items()]
+
+
 class PhoneNumber(models.Model):
-    """A number held at the carrier, and the agent that answers it."""
+    """A number held at a carrier, and the agent that answers it."""
 
     number = E164Field(unique=True, help_text="As bought at the carrier, in international form: +15005550006.")
+    carrier = models.CharField(
+        max_length=20, choices=carrier_choices, default="twilio", help_text="Who holds the number and sends its calls."
+    )
     label = models.CharField(max_length=100, blank=True)
     agent = models.ForeignKey(
         Agent,

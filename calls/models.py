@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
-from agents.models import Agent, Caller, PhoneNumber
+from agents.models import Agent, Caller, PhoneNumber, carrier_choices
 from calls.bridge.actions import EndReason
 
 END_REASON_CHOICES = [(reason.value, reason.label) for reason in EndReason]
@@ -32,7 +32,10 @@ class StepStatus(models.TextChoices):
 class Call(models.Model):
     """One phone call, from the carrier's webhook to the last word."""
 
-    call_sid = models.CharField("CallSid", max_length=64, unique=True)
+    carrier = models.CharField(max_length=20, choices=carrier_choices, default="twilio")
+    call_sid = models.CharField(
+        "carrier call id", max_length=64, unique=True, help_text="Twilio's CallSid, Plivo's CallUUID."
+    )
     stream_sid = models.CharField("StreamSid", max_length=64, blank=True)
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
     phone_number = models.ForeignKey(

@@ -47,6 +47,11 @@ if TRUST_PROXY_HEADERS:
 STREAM_TOKEN_MAX_AGE = env.int("STREAM_TOKEN_MAX_AGE", default=60)
 # How long to wait for the model's websocket before apologising to the caller.
 REALTIME_CONNECT_TIMEOUT = env.float("REALTIME_CONNECT_TIMEOUT", default=5.0)
+# The carriers whose numbers we answer: name -> (label, class). A new carrier is a package under
+# calls/carriers/ and one line here (calls/carriers/registry.py).
+CARRIERS = {
+    "twilio": ("Twilio", "calls.carriers.twilio.TwilioCarrier"),
+}
 # An accepted media stream must send its `start` within this long, or it is closed and recorded.
 STREAM_START_TIMEOUT = env.float("STREAM_START_TIMEOUT", default=5.0)
 # Twilio's REST API (hang-up, transfer); tests and the simulator point it at a local fake.

@@ -1,0 +1,82 @@
+"""What a carrier is to voiceagent: one package per carrier (Twilio, Plivo…) behind this interface.
+
+The webhooks, the media consumer and the runner know carriers only through it, so a third
+carrier is a new package plus one line in `registry.py`. The carrier's media format is the
+sans-io `TelephonyWire` of `calls.bridge.wire`; everything here may use Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.http import HttpRequest, HttpResponse
+
+from calls.bridge.wire import TelephonyWire
+
+
+@dataclass(frozen=True, slots=True)
+class ControlResult:
+    """What the carrier's REST API said. `detail` is its reason when it refused (no credentials in it)."""
+
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundCall:
+    """A ringing call, as the carrier's answer webhook describes it (numbers as the carrier sent them)."""
+
+    call_id: str
+    from_number: str
+    to_number: str
+    direction: str = "inbound"
+
+
+@dataclass(frozen=True, slots=True)
+class FinalStatus:
+    """The carrier's last word on a call (status callback, hangup URL)."""
+
+    call_id: str
+    status: str
+    duration: str | None
+
+
+class CallControl(Protocol):
+    """Live-call control over the carrier's REST API, its base URL a setting."""
+
+    @property
+    def available(self) -> bool: ...
+
+    async def hang_up(self, call_id: str) -> ControlResult: ...
+
+    async def transfer(self, call_id: str, number: str) -> ControlResult: ...
+
+
+class Carrier(Protocol):
+    name: str  # stored on PhoneNumber and Call; the URL prefix of its endpoints
+    label: str
+
+    def configured(self) -> bool:
+        """Its auth token is set: without one its webhooks answer 503 and nothing is accepted unsigned."""
+
+    def webhook_is_signed(self, request: HttpRequest) -> bool: ...
+
+    def stream_is_signed(self, scope: Mapping) -> bool:
+        """The media websocket's handshake carries the carrier's valid signature."""
+
+    def inbound_call(self, request: HttpRequest) -> InboundCall | None:
+        """The answer webhook's call, or None if the form lacks what routing needs."""
+
+    def final_status(self, request: HttpRequest) -> FinalStatus: ...
+
+    def connect(self, stream_url: str) -> HttpResponse:
+        """The answer that opens a bidirectional µ-law stream to `stream_url`."""
+
+    def refuse(self, message: str) -> HttpResponse:
+        """The answer that speaks `message` and hangs up."""
+
+    def wire(self) -> TelephonyWire: ...
+
+    def control(self) -> CallControl: ...
