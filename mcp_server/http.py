@@ -78,6 +78,21 @@ def streamable_http_server():
     return build_server(principal=from_bearer_token, token_verifier=DjangoTokenVerifier(), auth=auth)
 
 
+def _log_refusals(scope: Scope, send: Send) -> Send:
+    """A request refused before the MCP server saw it (no or a bad token, a foreign Host) is logged here;
+    accepted ones are logged by `audit.RequestLog`. Headers are never logged: one is the token."""
+
+    async def watch(message: dict) -> None:
+        if message["type"] == "http.response.start" and message["status"] >= 400:
+            client = (scope.get("client") or ("?",))[0]
+            logger.warning(
+                "mcp %s %s from %s refused: HTTP %d", scope["method"], scope["path"], client, message["status"]
+            )
+        await send(message)
+
+    return watch
+
+
 class McpMount:
     """ASGI: `/mcp` and below go to the SDK's streamable HTTP app, everything else to `fallback`."""
 
@@ -98,7 +113,7 @@ class McpMount:
             await self.fallback(scope, receive, send)
             return
         await self._session_manager_running()
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, _log_refusals(scope, send))
 
     async def _session_manager_running(self) -> None:
         if self._running is None:  # no await before this is set: one start however many first requests

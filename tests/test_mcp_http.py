@@ -54,9 +54,12 @@ def token(operator) -> tuple[McpToken, str]:
     return mcp_token_issue(user=operator, label="tests")
 
 
-def client(url: str, secret: str | None) -> Client:
+def client(url: str, secret: str | None, mode: str = "auto") -> Client:
+    """The SDK's client; "auto" speaks the stateless 2026 protocol to us, "legacy" the initialize
+    handshake and a session (the SDK's session manager), as clients of the 2025 protocol do."""
     headers = {"Authorization": f"Bearer {secret}"} if secret is not None else {}
-    return Client(streamable_http_client(f"{url}/mcp/", http_client=httpx2.AsyncClient(headers=headers)))
+    http = httpx2.AsyncClient(headers=headers)
+    return Client(streamable_http_client(f"{url}/mcp/", http_client=http), mode=mode)
 
 
 def mcp_errors(error: BaseException) -> list[MCPError]:
@@ -71,9 +74,10 @@ async def post_initialize(url: str, **headers: str) -> httpx2.Response:
         return await http.post(f"{url}/mcp/", json=INITIALIZE, headers=JSON_AND_SSE | headers)
 
 
-async def test_the_tools_over_streamable_http_with_a_token(daphne, history, token):
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_the_tools_over_streamable_http_with_a_token(daphne, history, token, mode):
     record, secret = token
-    async with client(daphne.url, secret) as mcp:
+    async with client(daphne.url, secret, mode) as mcp:
         names = {tool.name for tool in (await mcp.list_tools()).tools}
         recent = await mcp.call_tool("recent_calls", {"limit": 2})
         found = await mcp.call_tool("search_calls", {"text": "opening hours"})
@@ -111,11 +115,13 @@ async def test_a_missing_or_wrong_token_gets_401(daphne, history, authorization)
             await mcp.list_tools()
     assert mcp_errors(refused.value)
     assert not await sync_to_async(McpRequest.objects.exists)()
+    assert daphne.output.wait_for("mcp POST /mcp/ from 127.0.0.1 refused: HTTP 401", timeout=10)
+    assert not any("not-a-token" in line or "b2xpdmlhOnB3" in line for line in daphne.output.lines)
 
 
 async def test_a_revoked_token_gets_401_even_in_an_open_session(daphne, history, token):
     record, secret = token
-    async with client(daphne.url, secret) as mcp:
+    async with client(daphne.url, secret, "legacy") as mcp:
         assert (await mcp.call_tool("recent_calls", {})).structured_content["result"]
         await sync_to_async(mcp_token_revoke)(token=record)
         with pytest.raises(Exception) as refused:
@@ -142,9 +148,11 @@ async def test_hosts_and_origins_outside_the_settings_are_refused(daphne, histor
     assert refused.status_code == 403
 
 
-async def test_the_rest_of_the_site_is_still_django(daphne, history):
+async def test_mcp_without_the_slash_redirects_and_the_rest_of_the_site_is_still_django(daphne, history):
     async with httpx2.AsyncClient() as http:
+        moved = await http.post(f"{daphne.url}/mcp", json=INITIALIZE, headers=JSON_AND_SSE)
         health = await http.get(f"{daphne.url}/healthz")
         admin = await http.get(f"{daphne.url}/admin/login/")
+    assert moved.status_code == 307 and moved.headers["location"] == f"{daphne.url}/mcp/"
     assert health.status_code == 200 and health.json()["checks"]["database"] == "ok"
     assert admin.status_code == 200 and "csrfmiddlewaretoken" in admin.text
