@@ -3,6 +3,9 @@ tests/test_mcp_http.py drive the same tools through the SDK's own client)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -19,6 +22,7 @@ from mcp_server.models import McpToken
 from mcp_server.tokens import mcp_token_authenticate, mcp_token_issue, mcp_token_revoke, token_digest
 
 from .mcp_helpers import JORDAN_SID, SALES_SID, STRANGER_SID, call_history
+from .servers import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +201,16 @@ def test_the_admin_lists_tokens_with_their_last_use_and_revokes_them(admin_clien
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert mcp_token_authenticate(secret=secret) is None
+
+
+def test_the_search_benchmark_runs_on_a_small_history():
+    command = [sys.executable, "bench/mcp_search.py", "--turns", "400", "--turns-per-call", "4", "--runs", "1"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "100 calls, 400 transcript turns" in run.stdout
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| text, rare word")]
+    assert rows and rows[0].split("|")[2].strip() == "1"  # the one call in a thousand (call 7) that said it
 
 
 # --- Hosts and origins -----------------------------------------------------------------------
