@@ -21,12 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.measure import percentile  # noqa: E402
+from bench.measure import percentile
 
-WORDS = (
-    "appointment booking invoice delivery refund opening hours address parking tomorrow friday "
-    "morning afternoon price quote repair warranty order cancel reschedule message manager thanks"
-).split()
+WORDS = ["appointment", "booking", "invoice", "delivery", "refund", "opening", "hours", "address", "parking", "tomorrow", "friday", "morning", "afternoon", "price", "quote", "repair", "warranty", "order", "cancel", "reschedule", "message", "manager", "thanks"]
 RARE = "zeppelin"  # said in one call in a thousand
 BATCH = 5_000
 
