@@ -23,7 +23,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.measure import percentile
 
-WORDS = ["appointment", "booking", "invoice", "delivery", "refund", "opening", "hours", "address", "parking", "tomorrow", "friday", "morning", "afternoon", "price", "quote", "repair", "warranty", "order", "cancel", "reschedule", "message", "manager", "thanks"]
+WORDS = [
+    "appointment",
+    "booking",
+    "invoice",
+    "delivery",
+    "refund",
+    "opening",
+    "hours",
+    "address",
+    "parking",
+    "tomorrow",
+    "friday",
+    "morning",
+    "afternoon",
+    "price",
+    "quote",
+    "repair",
+    "warranty",
+    "order",
+    "cancel",
+    "reschedule",
+    "message",
+    "manager",
+    "thanks",
+]
 RARE = "zeppelin"  # said in one call in a thousand
 BATCH = 5_000
 
