@@ -1,12 +1,10 @@
 """`manage.py mcp_server --user USERNAME`: the MCP server over stdio, with that staff user's permissions.
 
-stdout carries the protocol, so everything else (logs included) goes to stderr.
+stdout carries the protocol; logs go to stderr (Django's console handler), which MCP hosts
+show as the server's log.
 """
 
 from __future__ import annotations
-
-import logging
-import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -26,11 +24,4 @@ class Command(BaseCommand):
         staff = model.objects.filter(**{model.USERNAME_FIELD: user}, is_active=True, is_staff=True).first()
         if staff is None:
             raise CommandError(f"No active staff user {user!r}.")
-        _logs_to_stderr()
         build_server(principal=fixed(staff)).run("stdio")
-
-
-def _logs_to_stderr() -> None:
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
-            handler.setStream(sys.stderr)
