@@ -186,6 +186,13 @@ def test_the_command_refuses_a_user_who_is_not_staff(django_user_model):
     assert not McpToken.objects.exists()
 
 
+def test_the_stdio_server_refuses_a_user_who_is_not_active_staff(operator):
+    operator.is_active = False
+    operator.save()
+    with pytest.raises(CommandError, match="No active staff user 'olivia'"):
+        call_command("mcp_server", "--user", "olivia")
+
+
 def test_the_admin_lists_tokens_with_their_last_use_and_revokes_them(admin_client, operator):
     token, secret = mcp_token_issue(user=operator, label="laptop")
     mcp_token_authenticate(secret=secret)
