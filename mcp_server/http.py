@@ -13,6 +13,7 @@ import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from mcp.server import MCPServer
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
@@ -71,7 +72,7 @@ def transport_security() -> TransportSecuritySettings:
     )
 
 
-def streamable_http_server():
+def streamable_http_server() -> MCPServer:
     # The SDK's AuthSettings requires an issuer URL. We issue tokens ourselves (mcp_token) and
     # serve no OAuth endpoint or metadata, so this URL is published nowhere.
     auth = AuthSettings(issuer_url=settings.PUBLIC_URL or "http://localhost", resource_server_url=None)
