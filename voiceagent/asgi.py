@@ -19,6 +19,7 @@ from django.urls import re_path  # noqa: E402
 
 from calls.routing import staff_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from calls.warm import warm_up  # noqa: E402
+from mcp_server.http import McpMount  # noqa: E402
 from voiceagent.autobahn_tuning import skip_debug_formatting  # noqa: E402
 
 skip_debug_formatting()
@@ -30,9 +31,11 @@ warm_up()  # before any call, not on a post-call thread while calls are live
 # session and a same-origin check: another site's page can't open the feed with a logged-in
 # staff member's cookie.
 staff_websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(staff_websocket_urlpatterns)))
+# /mcp/ is the SDK's streamable HTTP app (bearer tokens, its own Host/Origin checks); the
+# mount starts the SDK's session manager itself, since daphne sends no ASGI lifespan.
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": McpMount(django_asgi_app),
         "websocket": URLRouter([*websocket_urlpatterns, re_path(r"^ws/", staff_websockets)]),
     }
 )

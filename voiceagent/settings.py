@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "agents",
     "calls",
     "tools",
+    "mcp_server",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,14 @@ POSTCALL_MAX_RETRIES = env.int("POSTCALL_MAX_RETRIES", default=3)
 # Seconds before the first retry of a failed step; doubles each time.
 POSTCALL_RETRY_DELAY = env.float("POSTCALL_RETRY_DELAY", default=10.0)
 POSTCALL_TEXT_TIMEOUT = env.float("POSTCALL_TEXT_TIMEOUT", default=30.0)
+
+# --- MCP: the call history for AI assistants (mcp_server/, README "MCP") -----------------
+# Host and Origin headers /mcp/ accepts; empty: ALLOWED_HOSTS (wildcards left out), PUBLIC_URL's
+# host and loopback. A request with another Host is refused (DNS rebinding protection).
+MCP_ALLOWED_HOSTS = env.list("MCP_ALLOWED_HOSTS", default=[])
+MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
+# An HTTP session with no request for this long is closed; the client opens a new one.
+MCP_SESSION_IDLE_TIMEOUT = env.float("MCP_SESSION_IDLE_TIMEOUT", default=1800.0)
 
 # --- Production hardening (on whenever DEBUG is off) ------------------------------------
 if not DEBUG:
