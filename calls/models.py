@@ -70,7 +70,12 @@ class Call(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["status", "started_at"])]
+        indexes = [
+            models.Index(fields=["status", "started_at"]),
+            models.Index(fields=["-started_at"], name="call_newest_first"),  # lists, MCP recent_calls
+            models.Index(fields=["from_number"], name="call_from_number"),  # search by either party
+            models.Index(fields=["to_number"], name="call_to_number"),
+        ]
         permissions = [("hangup_call", "Can hang up a call in progress")]
 
     def __str__(self) -> str:
