@@ -1,0 +1,1 @@
+"""Carrier packages: one per telephony provider, each behind the same small interface."""

@@ -1,0 +1,121 @@
+"""Plivo audio streams (bidirectional `<Stream>`), JSON text frames both ways.
+
+Plivo's messages map one to one onto Twilio's: `playAudio` for `media`, `checkpoint` and its
+`playedStream` answer for `mark`, `clearAudio` for `clear`. Two differences matter to the core:
+Plivo answers a `checkpoint` only once the audio before it has *played* (a clear drops the
+pending ones instead of echoing them), and its documentation lists no `stop`: the socket just
+closes. A `stop`, if one comes, ends the stream as Twilio's does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from calls.bridge.actions import CallerAction, ClearPlayback, PlaceMark, PlayAudio
+from calls.bridge.events import (
+    CallerAudio,
+    DigitPressed,
+    PlaybackMarked,
+    ProtocolError,
+    StreamStarted,
+    StreamStopped,
+    TelephonyEvent,
+)
+
+# The same limits as Twilio's wire: the carriers send 20 ms (160 bytes) of µ-law a frame.
+from calls.bridge.twilio_wire import MAX_FRAME_CHARS, MAX_MEDIA_BYTES, _base64_size
+
+# `extraHeaders="k1=v1,k2=v2"` comes back on `start` as one string; the docs show both `,` and
+# `;` between pairs, and some streams send a JSON object ("{}" when there are none).
+_HEADER_SEPARATORS = re.compile(r"[,;]")
+
+
+def extra_headers(value: object) -> dict[str, str]:
+    """The `extra_headers` of a start frame, as the parameters we gave in the answer XML."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            value = orjson.loads(value)
+        except ValueError as exc:
+            raise ProtocolError("extra_headers is not valid JSON") from exc
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    if not isinstance(value, str):
+        raise ProtocolError("extra_headers is neither a string nor an object")
+    pairs = (part.partition("=") for part in _HEADER_SEPARATORS.split(value) if part.strip())
+    return {key.strip(): val.strip() for key, _, val in pairs}
+
+
+class PlivoWire:
+    """Parse Plivo's stream events; write playAudio, checkpoint and clearAudio messages."""
+
+    name = "plivo"
+
+    def parse(self, text: str) -> TelephonyEvent | None:
+        if len(text) > MAX_FRAME_CHARS:
+            raise ProtocolError(f"frame of {len(text)} characters is too large")
+        try:
+            message = orjson.loads(text)
+        except ValueError as exc:
+            raise ProtocolError("frame is not JSON") from exc
+        if not isinstance(message, dict):
+            raise ProtocolError("frame is not a JSON object")
+        try:
+            return self._event(message)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ProtocolError(f"{message.get('event')!s:.20} frame is missing {exc!s:.40}") from exc
+
+    def _event(self, message: dict[str, Any]) -> TelephonyEvent | None:
+        match message.get("event"):
+            case "media":
+                return self._media(message)
+            case "playedStream" | "played":  # Plivo's support pages still call it "played"
+                return PlaybackMarked(str(message["name"]))
+            case "start":
+                start = message["start"]
+                headers = message.get("extra_headers", start.get("extra_headers"))
+                return StreamStarted(
+                    stream_id=str(start.get("streamId") or message["streamId"]),
+                    call_id=str(start["callId"]),
+                    parameters=extra_headers(headers),
+                )
+            case "dtmf":
+                # Documented as `dtmf {track, digit, timestamp}`; some streams put `digit` at the top.
+                body = message.get("dtmf", message)
+                return DigitPressed(str(body["digit"])[:1])
+            case "stop":
+                return StreamStopped()
+        return None  # "clearedAudio" (the core forgot its queue when it cleared) and anything newer
+
+    def _media(self, message: dict[str, Any]) -> CallerAudio | None:
+        media = message["media"]
+        if media.get("track", "inbound") != "inbound":
+            return None  # only the caller's side is the caller's audio
+        payload = media["payload"]
+        if not isinstance(payload, str):
+            raise ProtocolError("media payload is not a string")
+        size = _base64_size(payload)
+        if size > MAX_MEDIA_BYTES:
+            raise ProtocolError("media frame is larger than one second of audio")
+        return CallerAudio(payload, size, str(message.get("streamId", "")))
+
+    def encode(self, action: CallerAction, stream_id: str) -> str:
+        sid = json.dumps(stream_id)
+        match action:
+            case PlayAudio(payload=payload):
+                # base64 needs no JSON escaping: splice it in rather than re-encode it.
+                return (
+                    '{"event":"playAudio","media":{"contentType":"audio/x-mulaw","sampleRate":8000,'
+                    f'"payload":"{payload}"}}}}'
+                )
+            case PlaceMark(name=name):
+                return f'{{"event":"checkpoint","streamId":{sid},"name":{json.dumps(name)}}}'
+            case ClearPlayback():
+                return f'{{"event":"clearAudio","streamId":{sid}}}'
+        raise TypeError(f"Plivo cannot carry {type(action).__name__}")
