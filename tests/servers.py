@@ -214,12 +214,12 @@ class PrivateCertificates:
         self._ca.cert_pem.write_to_path(self.ca)
         self.issue()
 
-    def issue(self) -> bytes:
-        """A new certificate and key in `cert` and `key`; returns the certificate (DER)."""
+    def issue(self) -> None:
+        """A new certificate and key in `cert` and `key`; `der` is the new certificate."""
         issued = self._ca.issue_cert("localhost", "127.0.0.1")
         issued.private_key_pem.write_to_path(self.key)
         self.cert.write_bytes(b"".join(pem.bytes() for pem in issued.cert_chain_pems))
-        return ssl.PEM_cert_to_DER_cert(issued.cert_chain_pems[0].bytes().decode())
+        self.der = ssl.PEM_cert_to_DER_cert(issued.cert_chain_pems[0].bytes().decode())
 
     def served_by(self, port: int) -> bytes:
         """The certificate (DER) a TLS server on localhost:port presents, verified against the CA."""
@@ -317,3 +317,15 @@ def nginx_server(
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def tls_call_server(workdir: Path, certs: PrivateCertificates, **overrides: str) -> Iterator[CallServer]:
+    """`call_server`, with daphne serving https:// and wss:// itself on localhost's own certificate."""
+    port, standin_port = free_port(), free_port()
+    overrides.setdefault("PUBLIC_URL", f"https://localhost:{port}")
+    env = server_env(workdir, OPENAI_REALTIME_URL=f"ws://127.0.0.1:{standin_port}/v1/realtime", **overrides)
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    with daphne_process(env, daphne_tls_command(port, certs)) as process:
+        yield CallServer(f"https://localhost:{port}", standin_port, workdir / "e2e.sqlite3", process, env)
