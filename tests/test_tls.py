@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 
 import pytest
@@ -14,7 +15,7 @@ from calls.audio import CLIP_TEXT, load_clip
 from calls.simulator import CallScript, SimulatedCall
 from calls.standin import RealtimeStandin
 
-from .servers import ROOT, CallServer, PrivateCertificates, tls_call_server
+from .servers import ROOT, CallServer, PrivateCertificates, daphne_tls_command, tls_call_server
 
 pytestmark = pytest.mark.e2e
 
@@ -112,3 +113,14 @@ async def test_without_public_url_the_request_gives_the_https_and_wss_urls(serve
     assert result.webhook_status == 200  # the webhook's https:// URL comes from the request itself
     assert result.stream_url.startswith(f"wss://localhost:{port_of(server)}/")
     assert result.error is None, result.error
+
+
+def test_a_renewed_certificate_cannot_be_served_beside_the_running_daphne(server, certs, tmp_path):
+    """README: renewing daphne's own certificate takes a restart. A second daphne on the new
+    certificate cannot listen on the same port while the first holds it (no SO_REUSEPORT)."""
+    renewed = PrivateCertificates(tmp_path)
+    command = daphne_tls_command(port_of(server), renewed)
+    second = subprocess.run(command, cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=60)
+    assert second.returncode != 0
+    assert "Address already in use" in second.stdout + second.stderr
+    assert certs.served_by(port_of(server)) == certs.der  # the first goes on with its certificate
