@@ -6,7 +6,6 @@ admin logins all go through nginx, as they do in production."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import ssl
 from collections.abc import Awaitable, Callable, Iterator
@@ -33,6 +32,7 @@ from .servers import (
     nginx_server,
     server_env,
 )
+from .test_scale_out import next_message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
@@ -224,14 +224,6 @@ def test_the_login_throttle_keys_on_the_client_address_nginx_saw(site):
     assert elsewhere.status_code == 302 and elsewhere.headers["Location"] == "/admin/"
     addresses = site.rows("SELECT DISTINCT ip_address FROM axes_accessattempt WHERE username = ?", LOGIN[0])
     assert addresses == [("127.0.0.2",)]  # neither nginx's 127.0.0.1 nor a forged address
-
-
-async def next_message(ws, predicate, timeout: float = 15) -> dict:
-    async with asyncio.timeout(timeout):
-        while True:
-            message = json.loads(await ws.recv())
-            if predicate(message):
-                return message
 
 
 def steer_next_request_away_from(site: Site, busy: int) -> None:
