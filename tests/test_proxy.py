@@ -134,7 +134,7 @@ async def test_a_call_through_nginx_is_signed_for_the_public_url_and_streams_ove
     await call_finalised(site, call_sid)
 
     assert result.webhook_status == 200 and not result.error, result  # signed for https://localhost:<nginx>/…
-    assert result.stream_url == f"wss://localhost:{site.port}{carrier.media_path}{call_sid}/"
+    assert result.stream_url.startswith(f"wss://localhost:{site.port}{carrier.media_path}{call_sid}/")
     greeting = load_clip("greeting")
     assert bytes(result.played[: len(greeting)]) == greeting  # audio through nginx, untouched
     assert transcript(site, call_sid) == [

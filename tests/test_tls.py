@@ -52,7 +52,7 @@ async def test_a_call_over_https_and_wss_with_our_own_certificate(server, certs)
 
     assert result.webhook_status == 200 and not result.error, result
     # The TwiML names the public host with wss://, and the handshake signed over it was accepted.
-    assert result.stream_url == f"wss://localhost:{port_of(server)}/twilio/media/{call.call_sid}/"
+    assert result.stream_url.startswith(f"wss://localhost:{port_of(server)}/twilio/media/{call.call_sid}/")
     greeting = load_clip("greeting")
     assert bytes(result.played[: len(greeting)]) == greeting
     assert roles_and_texts(server, call.call_sid) == [
