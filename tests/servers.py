@@ -201,25 +201,33 @@ def call_server(workdir: Path, server_class: type[CallServer] = CallServer, **ov
 
 
 class PrivateCertificates:
-    """A private CA (trustme) and a certificate for localhost signed by it, as PEM files.
+    """A private root CA (trustme), an intermediate under it, and a certificate for localhost
+    issued by the intermediate, as a real CA's are: the server must send the chain.
 
-    `issue()` replaces the certificate and key in place, as a renewal does; the CA stays.
+    The files are named as certbot names them: `cert` (the certificate alone), `chain` (the
+    intermediate), `fullchain` (both), `key`. Clients trust `ca`, the root, only. `issue()`
+    replaces the certificate and key in place, as a renewal does.
     """
 
     def __init__(self, directory: Path) -> None:
         import trustme
 
-        self._ca = trustme.CA(organization_name="voiceagent tests")
-        self.ca, self.cert, self.key = directory / "ca.pem", directory / "server.crt", directory / "server.key"
-        self._ca.cert_pem.write_to_path(self.ca)
+        root = trustme.CA(organization_name="voiceagent tests")
+        self._issuer = root.create_child_ca()
+        self.ca, self.key = directory / "ca.pem", directory / "privkey.pem"
+        self.cert, self.chain, self.fullchain = (directory / f"{n}.pem" for n in ("cert", "chain", "fullchain"))
+        root.cert_pem.write_to_path(self.ca)
         self.issue()
 
     def issue(self) -> None:
-        """A new certificate and key in `cert` and `key`; `der` is the new certificate."""
-        issued = self._ca.issue_cert("localhost", "127.0.0.1")
+        """A new certificate and key in the files; `der` is the new certificate."""
+        issued = self._issuer.issue_cert("localhost", "127.0.0.1")
+        leaf, *intermediates = (pem.bytes() for pem in issued.cert_chain_pems)
         issued.private_key_pem.write_to_path(self.key)
-        self.cert.write_bytes(b"".join(pem.bytes() for pem in issued.cert_chain_pems))
-        self.der = ssl.PEM_cert_to_DER_cert(issued.cert_chain_pems[0].bytes().decode())
+        self.cert.write_bytes(leaf)
+        self.chain.write_bytes(b"".join(intermediates))
+        self.fullchain.write_bytes(leaf + b"".join(intermediates))
+        self.der = ssl.PEM_cert_to_DER_cert(leaf.decode())
 
     def served_by(self, port: int) -> bytes:
         """The certificate (DER) a TLS server on localhost:port presents, verified against the CA."""
@@ -234,7 +242,9 @@ class PrivateCertificates:
 # The two ways README's *Production* runs daphne, on loopback and on a free port.
 def daphne_tls_command(port: int, certs: PrivateCertificates) -> list[str]:
     """daphne serving https:// and wss:// itself, from its TLS endpoint string."""
-    endpoint = f"ssl:{port}:interface=127.0.0.1:privateKey={certs.key}:certKey={certs.cert}"
+    endpoint = (
+        f"ssl:{port}:interface=127.0.0.1:privateKey={certs.key}:certKey={certs.cert}:extraCertChain={certs.chain}"
+    )
     return [sys.executable, "-m", "daphne", "-e", endpoint, PRODUCT_APP]
 
 
@@ -270,8 +280,8 @@ def render_nginx_site(port: int, upstream_ports: tuple[int, int], certs: Private
         "listen 443 ssl;": f"listen 127.0.0.1:{port} ssl;",
         "127.0.0.1:8001": f"127.0.0.1:{upstream_ports[0]}",
         "127.0.0.1:8002": f"127.0.0.1:{upstream_ports[1]}",
-        "/etc/ssl/voice.crt": str(certs.cert),
-        "/etc/ssl/voice.key": str(certs.key),
+        "/etc/ssl/voice/fullchain.pem": str(certs.fullchain),
+        "/etc/ssl/voice/privkey.pem": str(certs.key),
         "/srv/voiceagent/staticfiles/": f"{static}/",
     }
     for production, here in substitutions.items():

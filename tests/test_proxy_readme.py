@@ -29,5 +29,6 @@ def test_the_readme_runs_the_proxied_daphnes_the_tests_run():
 def test_the_readme_runs_daphne_tls_as_the_tests_do_but_on_all_interfaces(tmp_path):
     certs = PrivateCertificates(tmp_path)
     command = shown(daphne_tls_command(443, certs))
-    command = command.replace(":interface=127.0.0.1", "").replace(str(certs.key), "/etc/ssl/voice.key")
-    assert f"  {command.replace(str(certs.cert), '/etc/ssl/voice.crt')}\n" in README
+    command = command.replace(":interface=127.0.0.1", "").replace(str(certs.key), "/etc/ssl/voice/privkey.pem")
+    command = command.replace(str(certs.cert), "/etc/ssl/voice/cert.pem")
+    assert f"  {command.replace(str(certs.chain), '/etc/ssl/voice/chain.pem')}\n" in README
