@@ -25,18 +25,51 @@ def signature_is_valid(url: str, params: dict[str, str], signature: str) -> bool
     return bool(token and signature) and RequestValidator(token).validate(url, params, signature)
 
 
+def shown_url(request: HttpRequest) -> str:
+    """The URL the request itself shows, X-Forwarded-Proto/Host included whether trusted or not.
+
+    Only for telling a wrong setup apart from a forgery: never checked against, since a client
+    chooses these headers. Each part is cut short, as it goes into a log line.
+    """
+    meta = request.META
+    scheme = meta.get("HTTP_X_FORWARDED_PROTO", request.scheme).split(",")[0].strip()[:16]
+    host = meta.get("HTTP_X_FORWARDED_HOST") or meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
+    return f"{scheme}://{host.split(',')[0].strip()[:128]}{request.get_full_path()[:256]}"
+
+
 def twilio_signature_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Answer 403, before the view runs, unless X-Twilio-Signature matches the request."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature_is_valid(public_url(request), request.POST.dict(), signature):
-            logger.warning("rejected unsigned or forged request to %s", request.path)
+        checked, params = public_url(request), request.POST.dict()
+        if not signature_is_valid(checked, params, signature):
+            _warn_rejected(request, checked, params, signature)
             return HttpResponseForbidden("Invalid Twilio signature.")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _warn_rejected(request: HttpRequest, checked: str, params: dict[str, str], signature: str) -> None:
+    """One warning per rejection; a signed request to another URL than the one checked names both.
+
+    A PUBLIC_URL that is not the URL typed into Twilio's console (or a proxy whose headers are
+    not trusted) rejects every genuine request: the log must say so, not only "forged".
+    """
+    shown = shown_url(request)
+    if not signature or shown == checked:
+        logger.warning("rejected unsigned or forged request to %s", request.path)
+        return
+    verdict = "it is valid for the latter" if signature_is_valid(shown, params, signature) else "valid for neither"
+    logger.warning(
+        "rejected a signed request: the signature was checked against %s but the request came to %s (%s). "
+        "Set PUBLIC_URL to the public base typed into Twilio's console, or TRUST_PROXY_HEADERS=on behind a proxy.",
+        checked,
+        shown,
+        verdict,
+    )
 
 
 def stream_url(scope: dict) -> str:

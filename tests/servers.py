@@ -1,9 +1,11 @@
-"""Real servers on loopback for integration tests: redis-server and daphne."""
+"""Real servers on loopback for integration tests: redis-server, daphne and nginx."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.processes import celery_command, daphne_command, free_port, redis_command
+from bench.processes import PRODUCT_APP, celery_command, daphne_command, free_port, redis_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +41,16 @@ class OutputReader:
             self._changed.wait_for(seen, timeout)
             return any(needle in line for line in self.lines)
 
+    def wait_for_count(self, needle: str, count: int, timeout: float = 30) -> bool:
+        """Like `wait_for`, for the `count`-th line containing the text (a server saying it again)."""
+
+        def seen() -> int:
+            return sum(needle in line for line in self.lines)
+
+        with self._changed:
+            self._changed.wait_for(lambda: seen() >= count or not self._open, timeout)
+            return seen() >= count
+
     def tail(self, count: int = 40) -> str:
         return "".join(self.lines[-count:])
 
@@ -59,13 +71,19 @@ def _wait_for_line(process: subprocess.Popen, needle: str, what: str) -> OutputR
     return reader
 
 
+def required_executable(name: str, require_variable: str) -> str:
+    """The path of a Debian package's server binary; skip without it, unless CI requires it."""
+    exe = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
+    if exe is None:
+        if os.environ.get(require_variable):
+            pytest.fail(f"{name} is required here ({require_variable} is set) but is not installed")
+        pytest.skip(f"{name} is not installed (apt-get install {name})")
+    return exe
+
+
 @contextmanager
 def redis_server(workdir: Path) -> Iterator[str]:
-    exe = shutil.which("redis-server")
-    if exe is None:
-        if os.environ.get("REQUIRE_REDIS"):
-            pytest.fail("redis-server is required here (REQUIRE_REDIS is set) but is not installed")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    exe = required_executable("redis-server", "REQUIRE_REDIS")
     port = free_port()
     command = redis_command(exe, port, workdir)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -98,7 +116,13 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 @contextmanager
 def daphne_server(env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
-    command = daphne_command(port)
+    with daphne_process(env, daphne_command(port)) as process:
+        yield process
+
+
+@contextmanager
+def daphne_process(env: dict[str, str], command: list[str]) -> Iterator[subprocess.Popen]:
+    """daphne started with `command`, once it listens on its TCP port; `process.output` reads its log."""
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         process.output = _wait_for_line(process, "Listening on TCP address", "daphne")
@@ -171,3 +195,147 @@ def call_server(workdir: Path, server_class: type[CallServer] = CallServer, **ov
     manage(env, "seed_demo")
     with daphne_server(env, port) as process:
         yield server_class(f"http://127.0.0.1:{port}", standin_port, workdir / "e2e.sqlite3", process, env)
+
+
+# --- TLS and the proxy: README, *Production* ----------------------------------------------
+
+
+class PrivateCertificates:
+    """A private root CA (trustme), an intermediate under it, and a certificate for localhost
+    issued by the intermediate, as a real CA's are: the server must send the chain.
+
+    The files are named as certbot names them: `cert` (the certificate alone), `chain` (the
+    intermediate), `fullchain` (both), `key`. Clients trust `ca`, the root, only. `issue()`
+    replaces the certificate and key in place, as a renewal does.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        import trustme
+
+        root = trustme.CA(organization_name="voiceagent tests")
+        self._issuer = root.create_child_ca()
+        self.ca, self.key = directory / "ca.pem", directory / "privkey.pem"
+        self.cert, self.chain, self.fullchain = (directory / f"{n}.pem" for n in ("cert", "chain", "fullchain"))
+        root.cert_pem.write_to_path(self.ca)
+        self.issue()
+
+    def issue(self) -> None:
+        """A new certificate and key in the files; `der` is the new certificate."""
+        issued = self._issuer.issue_cert("localhost", "127.0.0.1")
+        leaf, *intermediates = (pem.bytes() for pem in issued.cert_chain_pems)
+        issued.private_key_pem.write_to_path(self.key)
+        self.cert.write_bytes(leaf)
+        self.chain.write_bytes(b"".join(intermediates))
+        self.fullchain.write_bytes(leaf + b"".join(intermediates))
+        self.der = ssl.PEM_cert_to_DER_cert(leaf.decode())
+
+    def served_by(self, port: int) -> bytes:
+        """The certificate (DER) a TLS server on localhost:port presents, verified against the CA."""
+        context = ssl.create_default_context(cafile=self.ca)
+        with (
+            socket.create_connection(("127.0.0.1", port)) as raw,
+            context.wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
+            return tls.getpeercert(binary_form=True)
+
+
+# The two ways README's *Production* runs daphne, on loopback and on a free port.
+def daphne_tls_command(port: int, certs: PrivateCertificates) -> list[str]:
+    """daphne serving https:// and wss:// itself, from its TLS endpoint string."""
+    endpoint = (
+        f"ssl:{port}:interface=127.0.0.1:privateKey={certs.key}:certKey={certs.cert}:extraCertChain={certs.chain}"
+    )
+    return [sys.executable, "-m", "daphne", "-e", endpoint, PRODUCT_APP]
+
+
+def daphne_proxied_command(port: int) -> list[str]:
+    """daphne behind the proxy: plain HTTP on loopback, the client address from X-Forwarded-For."""
+    return [sys.executable, "-m", "daphne", "--proxy-headers", "-b", "127.0.0.1", "-p", str(port), PRODUCT_APP]
+
+
+NGINX_SITE = ROOT / "deploy" / "nginx" / "voiceagent.conf"
+# What Debian's /etc/nginx/nginx.conf provides around the site file, kept to a temporary prefix.
+# One worker holds one round-robin state: consecutive requests alternate between the daphnes.
+NGINX_MAIN = """daemon off;
+worker_processes 1;
+{user}pid {prefix}/nginx.pid;
+error_log stderr notice;
+events {{ worker_connections 256; }}
+http {{
+    access_log {prefix}/access.log;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    include {site};
+}}
+"""
+
+
+def render_nginx_site(port: int, upstream_ports: tuple[int, int], certs: PrivateCertificates, static: Path) -> str:
+    """deploy/nginx/voiceagent.conf with only its ports and paths replaced."""
+    text = NGINX_SITE.read_text()
+    substitutions = {
+        "listen 443 ssl;": f"listen 127.0.0.1:{port} ssl;",
+        "127.0.0.1:8001": f"127.0.0.1:{upstream_ports[0]}",
+        "127.0.0.1:8002": f"127.0.0.1:{upstream_ports[1]}",
+        "/etc/ssl/voice/fullchain.pem": str(certs.fullchain),
+        "/etc/ssl/voice/privkey.pem": str(certs.key),
+        "/srv/voiceagent/staticfiles/": f"{static}/",
+    }
+    for production, here in substitutions.items():
+        assert production in text, f"{production!r} is no longer in {NGINX_SITE}: update the test with it"
+        text = text.replace(production, here)
+    return text
+
+
+class Nginx:
+    """A running nginx; `reload()` is `nginx -s reload`, waiting until the old worker lets go."""
+
+    def __init__(self, command: list[str], process: subprocess.Popen) -> None:
+        self.command, self.process, self.reloads = command, process, 0
+
+    def reload(self) -> None:
+        subprocess.run([*self.command, "-s", "reload"], check=True, capture_output=True)
+        self.reloads += 1
+        # The old worker is told to shut down once the new ones run with the new configuration.
+        found = self.process.output.wait_for_count("gracefully shutting down", self.reloads)
+        assert found, self.process.output.tail()
+
+
+@contextmanager
+def nginx_server(
+    workdir: Path, port: int, upstream_ports: tuple[int, int], certs: PrivateCertificates
+) -> Iterator[Nginx]:
+    """Debian's nginx in the foreground, with the site file in front of two daphne ports."""
+    exe = required_executable("nginx", "REQUIRE_NGINX")
+    prefix = workdir / "nginx"
+    (prefix / "static").mkdir(parents=True)
+    site = prefix / "voiceagent.conf"
+    site.write_text(render_nginx_site(port, upstream_ports, certs, prefix / "static"))
+    user = "user root;\n" if os.geteuid() == 0 else ""  # as root (CI), workers would run as nobody
+    (prefix / "nginx.conf").write_text(NGINX_MAIN.format(user=user, prefix=prefix, site=site))
+    command = [exe, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", "stderr"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        process.output = _wait_for_line(process, "start worker process ", "nginx")
+        yield Nginx(command, process)
+    finally:
+        process.terminate()  # SIGTERM: fast shutdown, open connections closed
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def tls_call_server(workdir: Path, certs: PrivateCertificates, **overrides: str) -> Iterator[CallServer]:
+    """`call_server`, with daphne serving https:// and wss:// itself on localhost's own certificate."""
+    port, standin_port = free_port(), free_port()
+    overrides.setdefault("PUBLIC_URL", f"https://localhost:{port}")
+    env = server_env(workdir, OPENAI_REALTIME_URL=f"ws://127.0.0.1:{standin_port}/v1/realtime", **overrides)
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo")
+    with daphne_process(env, daphne_tls_command(port, certs)) as process:
+        yield CallServer(f"https://localhost:{port}", standin_port, workdir / "e2e.sqlite3", process, env)

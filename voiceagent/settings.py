@@ -38,6 +38,9 @@ if not TWILIO_AUTH_TOKEN and DEBUG:
     TWILIO_AUTH_TOKEN = "development-only-twilio-token"
 PUBLIC_URL = env.str("PUBLIC_URL", default="").rstrip("/")
 # Behind a proxy that sets X-Forwarded-Proto/Host, trust them to rebuild the public URL.
+# (`daphne --proxy-headers` already takes the scheme from X-Forwarded-Proto; a proxy that
+# passes the public Host on, as deploy/nginx/voiceagent.conf does, needs neither.)
+# voiceagent/proxy.py warns when a request arrives without them while this is on.
 TRUST_PROXY_HEADERS = env.bool("TRUST_PROXY_HEADERS", default=False)
 if TRUST_PROXY_HEADERS:
     USE_X_FORWARDED_HOST = True
@@ -76,6 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "voiceagent.proxy.ProxyHeadersCheck",  # only with TRUST_PROXY_HEADERS on
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,7 +91,10 @@ MIDDLEWARE = [
 ]
 
 # Admin logins are throttled (django-axes): after AXES_FAILURE_LIMIT failures for one username
-# from one address, that pair is locked out for AXES_COOLOFF_HOURS.
+# from one address, that pair is locked out for AXES_COOLOFF_HOURS. The address is REMOTE_ADDR
+# (django-ipware is not installed): behind a proxy, `daphne --proxy-headers` puts the first
+# X-Forwarded-For address there, which the proxy must set, not append to (a client's own header
+# would come first): deploy/nginx/voiceagent.conf, tested by tests/test_proxy.py.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(hours=env.float("AXES_COOLOFF_HOURS", default=1.0))

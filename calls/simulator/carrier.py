@@ -9,8 +9,10 @@ asyncio and no Django, so tests and the ``simulate_call`` command can both drive
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,7 +53,8 @@ class SimulatedCall:
     of progress (``webhook``, ``twiml``, ``refused``, ``connected``, ``start``,
     ``first_audio``, ``playback_started``, ``played``, ``mark``, ``clear``, ``speak``,
     ``utterance_end``, ``dtmf``, ``hangup``, ``closed``, ``protocol_error``,
-    ``handshake_failed``). ``poster`` sends the webhook; tests pass a fake.
+    ``handshake_failed``). ``poster`` sends the webhook; tests pass a fake. ``cafile`` (PEM)
+    is trusted for an https:// and wss:// server with a private certificate.
     """
 
     base_url: str
@@ -62,6 +65,11 @@ class SimulatedCall:
     call_sid: str = field(default_factory=_new_call_sid)
     on_event: EventCallback | None = None
     poster: WebhookPoster = requests_poster
+    cafile: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.cafile and self.poster is requests_poster:
+            self.poster = functools.partial(requests_poster, cafile=self.cafile)
 
     @property
     def webhook_url(self) -> str:
@@ -98,6 +106,7 @@ class SimulatedCall:
                 auth_token=self.auth_token,
                 account_sid=self.account_sid,
                 emit=self.emit,
+                ssl_context=ssl.create_default_context(cafile=self.cafile) if self.cafile else None,
             )
             await stream.run()
         return result

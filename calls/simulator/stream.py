@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import secrets
+import ssl
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -56,8 +57,10 @@ class MediaStream:
         auth_token: str,
         account_sid: str,
         emit: Emit,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.instruction = instruction
+        self.ssl_context = ssl_context  # for a wss:// server whose CA is not the system's
         self.result = result
         self.auth_token = auth_token
         self.account_sid = account_sid
@@ -112,6 +115,8 @@ class MediaStream:
         url = self.instruction.url
         # Twilio signs the handshake over the stream URL with no params, sends no Origin.
         headers = {"X-Twilio-Signature": sign(self.auth_token, url, {})}
+        # websockets refuses an ssl context for a ws:// URL; without one, wss:// uses the system CAs.
+        tls = {"ssl": self.ssl_context} if self.ssl_context and url.startswith("wss://") else {}
         try:
             self._ws = await connect(
                 url,
@@ -120,6 +125,7 @@ class MediaStream:
                 compression=None,
                 proxy=None,
                 open_timeout=OPEN_TIMEOUT_S,
+                **tls,
             )
         except InvalidStatus as exc:
             self.result.handshake_status = exc.response.status_code

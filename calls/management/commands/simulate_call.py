@@ -39,6 +39,12 @@ class Command(BaseCommand):
             metavar="MS",
             help="talk over the greeting this many ms after it starts playing (default 1200)",
         )
+        parser.add_argument(
+            "--cafile",
+            default=None,
+            metavar="PEM",
+            help="trust this CA certificate for an https:// server with a private certificate",
+        )
         parser.add_argument("--hangup-after", type=int, default=4000, help="ms after the answer before hanging up")
 
     def handle(self, *args, **options) -> None:
@@ -53,6 +59,7 @@ class Command(BaseCommand):
             from_number=options["from_number"],
             to_number=options["to_number"],
             on_event=self._progress,
+            cafile=options["cafile"],
         )
         self.stdout.write(f"Calling {call.to_number} from {call.from_number} (CallSid {call.call_sid})")
         result = asyncio.run(self._run(call, script))
