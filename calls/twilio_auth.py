@@ -72,15 +72,24 @@ def _warn_rejected(request: HttpRequest, checked: str, params: dict[str, str], s
     )
 
 
-def stream_url(scope: dict) -> str:
-    """The websocket URL Twilio opened (and signed), as the TwiML named it."""
+def stream_urls(scope: dict) -> list[str]:
+    """The websocket URLs Twilio may have opened (and signed), as the TwiML named them.
+
+    With PUBLIC_URL, exactly its host and scheme. Without it, the Host header with both
+    schemes: a websocket scope does not say whether TLS was used (daphne's own TLS, or a
+    proxy in front), and the stream's one-time token, not the scheme, is what proves the call.
+    Twilio's signatures over the https form are accepted as well.
+    """
     path = scope["path"] + (f"?{scope['query_string'].decode()}" if scope.get("query_string") else "")
     if settings.PUBLIC_URL:
         scheme, _, host = settings.PUBLIC_URL.partition("://")
-        return f"{'wss' if scheme == 'https' else 'ws'}://{host}{path}"
-    headers = dict(scope.get("headers", []))
-    host = headers.get(b"host", b"").decode("latin-1")
-    return f"{scope.get('scheme', 'ws')}://{host}{path}"
+        urls = [f"{'wss' if scheme == 'https' else 'ws'}://{host}{path}"]
+    else:
+        host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+        urls = [f"wss://{host}{path}", f"ws://{host}{path}"]
+    return urls + [
+        "https" + url.removeprefix("wss") if url.startswith("wss") else "http" + url.removeprefix("ws") for url in urls
+    ]
 
 
 def stream_signature_is_valid(scope: dict) -> bool:
@@ -91,6 +100,4 @@ def stream_signature_is_valid(scope: dict) -> bool:
     signature = dict(scope.get("headers", [])).get(b"x-twilio-signature")
     if signature is None:
         return False
-    url = stream_url(scope)
-    https_url = "https" + url.removeprefix("wss") if url.startswith("wss") else "http" + url.removeprefix("ws")
-    return any(signature_is_valid(candidate, {}, signature.decode("latin-1")) for candidate in (url, https_url))
+    return any(signature_is_valid(url, {}, signature.decode("latin-1")) for url in stream_urls(scope))

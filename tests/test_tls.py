@@ -100,11 +100,6 @@ def server_without_public_url(tmp_path_factory, certs):
         yield served
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="daphne's websocket scope carries no scheme: stream_url() rebuilds ws://, not the wss:// Twilio "
-    "signed, so the handshake is refused; PUBLIC_URL is required with daphne's own TLS until it checks both",
-)
 async def test_without_public_url_the_request_gives_the_https_and_wss_urls(server_without_public_url, certs):
     server = server_without_public_url
     async with RealtimeStandin(port=server.standin_port):
