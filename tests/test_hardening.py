@@ -274,8 +274,23 @@ def _is_base64(text: str) -> bool:
     return True
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=80), twilio_like.map(json.dumps)), max_size=30))
+# Frames a real stream sends (this stream's audio, marks, keys, stop), mixed with anything at all.
+real_frames = st.one_of(
+    base64_audio.filter(lambda p: len(p) < 400).map(
+        lambda p: json.dumps({"event": "media", "streamSid": "MZ1", "media": {"payload": p}})
+    ),
+    st.sampled_from(
+        [
+            json.dumps({"event": "stop", "streamSid": "MZ1"}),
+            json.dumps({"event": "mark", "streamSid": "MZ1", "mark": {"name": "a0"}}),
+            json.dumps({"event": "dtmf", "streamSid": "MZ1", "dtmf": {"digit": "5"}}),
+        ]
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(real_frames, st.text(max_size=80), twilio_like.map(json.dumps)), max_size=30))
 def test_a_live_session_fed_any_carrier_frames_keeps_its_promises(frames):
     """Audio passes through untouched and in order, carrier frames never make the agent speak, and the
     call ends exactly once: as hung up by the caller, or as a bad stream if a bad frame came first."""
