@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from django.utils.html import strip_tags
+
 from agents.models import Agent
 from agents.validators import parse_email_list
 from calls.bridge.config import ToolSpec
@@ -94,3 +96,7 @@ def tool_invocation_record(*, call_id: int, provider_call_id: str, name: str, ar
         error=outcome.error[:300],
         duration_ms=outcome.duration_ms,
     )
+
+
+def plain_text(html: str) -> str:
+    return strip_tags(html)
