@@ -14,3 +14,7 @@ atexit.register(shutil.rmtree, _secrets_dir, True)
 os.environ["DEV_SECRETS_FILE"] = str(Path(_secrets_dir) / "secrets.env")
 
 from voiceagent.settings import *  # noqa: E402, F403
+
+# Django's test client calls itself "testserver". Django adds it to ALLOWED_HOSTS once tests
+# start, but Channels' AllowedHostsOriginValidator has copied the list by then (asgi.py).
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
