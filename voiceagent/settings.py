@@ -25,9 +25,9 @@ environ.Env.read_env(BASE_DIR / ".env")
 NOTHING_CONFIGURED = "SECRET_KEY" not in env and "DEBUG" not in env
 DEBUG = env.bool("DEBUG", default=NOTHING_CONFIGURED)
 SECRET_KEY = env.str("SECRET_KEY", default="")
-# The carriers whose webhooks we answer, by the setting holding each one's auth token. A
-# carrier without a token answers its webhooks 503 (calls/views.py); DEBUG off needs one.
-CARRIER_TOKEN_SETTINGS = {"Twilio": "TWILIO_AUTH_TOKEN"}
+# Each carrier's auth token setting, by carrier name. A carrier without a token answers its
+# webhooks 503 (calls/views.py) and accepts no stream; with DEBUG off at least one must be set.
+CARRIER_TOKEN_SETTINGS = {"twilio": "TWILIO_AUTH_TOKEN"}
 # Where development mode keeps the secrets it made for this checkout, beside the demo login.
 DEV_SECRETS_FILE = env.path("DEV_SECRETS_FILE", default=str(BASE_DIR / ".demo" / "secrets.env"))
 # Loopback only unless told otherwise (and the host of PUBLIC_URL, e.g. an ngrok tunnel, when set).
