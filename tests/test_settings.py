@@ -1,7 +1,7 @@
 """Safe defaults: the settings module run in a subprocess with an environment the test controls.
 
-Every run points DEV_SECRETS_FILE into the test's temporary directory, so nothing here reads or
-writes the developer's own `.demo/`.
+Every run points DEV_SECRETS_FILE and ENV_FILE into the test's temporary directory, so nothing
+here reads or writes the developer's own `.demo/` or `.env`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ TOKEN = "a-twilio-auth-token-that-must-never-be-printed"
 def run_settings(secrets_file: Path, **variables: str) -> subprocess.CompletedProcess:
     """`django.setup()` with only these variables (and PATH) in the environment."""
     env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "voiceagent.settings"}
-    env |= {"DEV_SECRETS_FILE": str(secrets_file), **variables}
+    env |= {"DEV_SECRETS_FILE": str(secrets_file), "ENV_FILE": str(secrets_file.parent / "no.env"), **variables}
     return subprocess.run([sys.executable, "-c", REPORT], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
@@ -99,7 +99,7 @@ def test_processes_starting_together_agree_on_the_secrets(tmp_path):
     """The demo starts its server and its simulator close together: both must sign alike."""
     secrets_file = tmp_path / "secrets.env"
     env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "voiceagent.settings"}
-    env["DEV_SECRETS_FILE"] = str(secrets_file)
+    env |= {"DEV_SECRETS_FILE": str(secrets_file), "ENV_FILE": str(tmp_path / "no.env")}
     command = [sys.executable, "-c", REPORT]
     processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True) for _ in range(3)]
     reports = [json.loads(process.communicate(timeout=60)[0].strip().splitlines()[-1]) for process in processes]

@@ -20,7 +20,8 @@ from voiceagent.dev_secrets import development_secrets
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# Variables already in the environment win over the file (tests point ENV_FILE elsewhere).
+environ.Env.read_env(env.path("ENV_FILE", default=str(BASE_DIR / ".env")))
 
 NOTHING_CONFIGURED = "SECRET_KEY" not in env and "DEBUG" not in env
 DEBUG = env.bool("DEBUG", default=NOTHING_CONFIGURED)
