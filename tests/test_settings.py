@@ -17,6 +17,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from calls.models import Call
+from voiceagent.dev_secrets import development_secrets, publish
 
 from .servers import ROOT
 
@@ -105,6 +106,15 @@ def test_processes_starting_together_agree_on_the_secrets(tmp_path):
     reports = [json.loads(process.communicate(timeout=60)[0].strip().splitlines()[-1]) for process in processes]
     assert len({(r["SECRET_KEY"], r["TWILIO_AUTH_TOKEN"]) for r in reports}) == 1
     assert f"SECRET_KEY={reports[0]['SECRET_KEY']}\n" in secrets_file.read_text()
+
+
+def test_a_secrets_file_once_made_is_never_replaced_by_another_process(tmp_path):
+    secrets_file = tmp_path / "secrets.env"
+    assert publish(secrets_file, {"SECRET_KEY": "made-first"}, replace=False)
+    assert not publish(secrets_file, {"SECRET_KEY": "made-second"}, replace=False)  # lost the race
+    assert development_secrets(secrets_file, ("SECRET_KEY",)) == {"SECRET_KEY": "made-first"}
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+    assert [path.name for path in tmp_path.iterdir()] == ["secrets.env"]  # no temporary file left
 
 
 def test_a_configured_value_wins_and_a_missing_one_is_added_to_the_file(tmp_path):

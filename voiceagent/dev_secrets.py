@@ -7,7 +7,6 @@ the demo login (`.demo/`, ignored by git) and is readable by its owner only.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import tempfile
@@ -26,7 +25,7 @@ def development_secrets(path: Path, names: tuple[str, ...]) -> dict[str, str]:
         return kept
     made = (kept or {}) | {name: secrets.token_urlsafe(48) for name in names if not (kept or {}).get(name)}
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _publish(path, made, replace=kept is not None)
+    publish(path, made, replace=kept is not None)
     return _read(path) or made
 
 
@@ -39,7 +38,11 @@ def _read(path: Path) -> dict[str, str] | None:
     return {name.strip(): value.strip() for name, _, value in pairs}
 
 
-def _publish(path: Path, values: dict[str, str], *, replace: bool) -> None:
+def publish(path: Path, values: dict[str, str], *, replace: bool) -> bool:
+    """Write `values` to `path` (0600) whole, never half; False when another process made it first.
+
+    Without `replace` an existing file is never overwritten, so every process reads one set.
+    """
     text = "# Made for this checkout by voiceagent/dev_secrets.py (development only; not for production).\n"
     text += "".join(f"{name}={value}\n" for name, value in values.items())
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secrets-")  # mode 0600
@@ -48,8 +51,11 @@ def _publish(path: Path, values: dict[str, str], *, replace: bool) -> None:
             handle.write(text)
         if replace:  # an older file that lacks a name: the names it has keep their values
             os.replace(temporary, path)
-            return
-        with contextlib.suppress(FileExistsError):  # another process made it first: theirs is read
-            os.link(temporary, path)
+            return True
+        try:
+            os.link(temporary, path)  # fails if the name exists: an atomic create-if-absent
+        except FileExistsError:
+            return False
+        return True
     finally:
         Path(temporary).unlink(missing_ok=True)
