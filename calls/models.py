@@ -190,9 +190,11 @@ class DeliveryStatus(models.TextChoices):
 
 
 class EmailDelivery(models.Model):
-    """One notification email of a call to one recipient; unique, so a retried task never sends twice."""
+    """One email of a call to one recipient; unique, so a retried task or a repeated tool call never
+    sends twice. The call's notification has no tool call id; an email a tool sent has the model's."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="email_deliveries")
+    tool_call_id = models.CharField(max_length=64, blank=True, default="")
     recipient = models.EmailField()
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.SENDING)
     error = models.CharField(max_length=300, blank=True)
@@ -203,7 +205,9 @@ class EmailDelivery(models.Model):
     class Meta:
         ordering = ["call", "recipient"]
         verbose_name_plural = "email deliveries"
-        constraints = [models.UniqueConstraint(fields=["call", "recipient"], name="email_delivery_unique_per_call")]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "tool_call_id", "recipient"], name="email_delivery_unique_per_call")
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.get_status_display()}"

@@ -211,6 +211,7 @@ class CallRunner:
             caller_id=setup.caller_id,
             caller_number=setup.caller_number,
             settings=setup.toolbox.settings.get(request.name, {}),
+            tool_call_id=request.call_id,  # side effects (an email) happen once per tool call
             can_transfer=self.carrier.available,
         )
         try:

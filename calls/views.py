@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -12,6 +17,22 @@ from .models import CallStatus
 from .routing import media_stream_path
 from .tokens import issue_stream_token
 from .twilio_auth import public_url, twilio_signature_required
+
+logger = logging.getLogger(__name__)
+
+
+def twilio_configured(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """503 while TWILIO_AUTH_TOKEN is unset: nothing could verify the request, so none is accepted
+    (a deployment may run another carrier only; its Twilio webhooks then answer this)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.TWILIO_AUTH_TOKEN:
+            logger.error("Twilio webhook %s refused: TWILIO_AUTH_TOKEN is not set", request.path)
+            return HttpResponse("Twilio is not configured here: set TWILIO_AUTH_TOKEN.", status=503)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _twiml(response: VoiceResponse) -> HttpResponse:
@@ -28,6 +49,7 @@ def media_stream_url(request: HttpRequest, call_sid: str) -> str:
 
 @csrf_exempt
 @require_POST
+@twilio_configured
 @twilio_signature_required
 def voice(request: HttpRequest) -> HttpResponse:
     """ "A call comes in": connect it to its agent over a media stream, or refuse it politely."""
@@ -54,6 +76,7 @@ def voice(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@twilio_configured
 @twilio_signature_required
 def status(request: HttpRequest) -> HttpResponse:
     """Status callback: the carrier's final word on the call."""

@@ -7,7 +7,9 @@ PY=.venv/bin/python
 PORT=${PORT:-8000}
 STANDIN_PORT=${STANDIN_PORT:-8765}
 TEXT_PORT=${TEXT_PORT:-8766}
-mkdir -p .demo
+# .demo/ holds this checkout's demo login and the secrets the settings make for it (secrets.env):
+# readable by you only, and ignored by git.
+mkdir -p -m 700 .demo
 export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT}
 
 if [ -z "${OPENAI_API_KEY:-}" ]; then
@@ -21,7 +23,7 @@ fi
 
 # A demo staff login, made once per checkout and kept out of git.
 if [ ! -f .demo/login ]; then
-  printf 'admin %s\n' "$($PY -c 'import secrets; print(secrets.token_urlsafe(12))')" > .demo/login
+  (umask 077 && printf 'admin %s\n' "$($PY -c 'import secrets; print(secrets.token_urlsafe(12))')" > .demo/login)
 fi
 read -r demo_user demo_password < .demo/login
 export DJANGO_SUPERUSER_USERNAME="$demo_user" DJANGO_SUPERUSER_PASSWORD="$demo_password"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+import smtplib
+from typing import Any, ClassVar
+
+from django.core.mail.backends import locmem
 
 
 class FakeModel:
@@ -72,3 +75,19 @@ class FakeConnector:
         self.models.append(fake)
         self.connected.set()
         return fake
+
+
+class RefusingEmailBackend(locmem.EmailBackend):
+    """Django's locmem email, except that it refuses the addresses in `refused`, as an SMTP server
+    refusing a recipient would (tests of bounded retries set EMAIL_BACKEND to this)."""
+
+    refused: ClassVar[set[str]] = set()
+    attempts: ClassVar[list[str]] = []
+
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            self.attempts.extend(message.to)
+            refused = set(message.recipients()) & self.refused
+            if refused:
+                raise smtplib.SMTPRecipientsRefused({address: (550, b"no such user") for address in refused})
+        return super().send_messages(email_messages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents.models import Agent, AgentVersion, Caller, CallerGroup, GroupGreeting, PhoneNumber
-from agents.services import agent_greeting, agent_session_config, agent_session_preview
+from agents.services import agent_greeting, agent_session_preview
 from calls import services as call_services
-from calls.bridge.openai_wire import session_update
 from calls.models import Call
+from tools.models import HttpTool
 
 pytestmark = pytest.mark.django_db
 
@@ -101,14 +102,87 @@ def test_add_forms_render(admin_client):
 # --- The agent form ----------------------------------------------------------------------
 
 
+ORDER_TOOL_PARAMETERS = {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}
+
+
 def test_the_change_form_previews_the_exact_session_update(admin_client, demo_agent):
-    preview = agent_session_preview(demo_agent)
-    assert json.loads(preview) == session_update(agent_session_config(demo_agent))
-    assert json.loads(preview)["session"]["instructions"] == demo_agent.instructions
+    Agent.objects.filter(pk=demo_agent.pk).update(
+        instructions="  You answer the phone for Acme.\n",
+        voice="sage",
+        realtime_model="gpt-realtime-mini",
+        vad_threshold=0.7,
+        vad_prefix_padding_ms=250,
+        vad_silence_duration_ms=650,
+        noise_reduction="far_field",
+        transcription_language="es",
+    )
+    HttpTool.objects.create(
+        agent=demo_agent,
+        name="check_order",
+        description="Look up an order.",
+        parameters=ORDER_TOOL_PARAMETERS,
+        url_template="https://shop.example.com/orders/{order_id}",
+        allowed_hosts="shop.example.com",
+    )
+    HttpTool.objects.create(
+        agent=demo_agent,
+        name="disabled_tool",
+        description="Never offered.",
+        url_template="https://shop.example.com/x",
+        allowed_hosts="shop.example.com",
+        enabled=False,
+    )
+    expected = {
+        "type": "session.update",
+        "session": {
+            "type": "realtime",
+            "model": "gpt-realtime-mini",
+            "output_modalities": ["audio"],
+            "instructions": "You answer the phone for Acme.",
+            "audio": {
+                "input": {
+                    "format": {"type": "audio/pcmu"},
+                    "turn_detection": {
+                        "type": "server_vad",
+                        "threshold": 0.7,
+                        "prefix_padding_ms": 250,
+                        "silence_duration_ms": 650,
+                    },
+                    "noise_reduction": {"type": "far_field"},
+                    "transcription": {"model": "gpt-4o-transcribe", "language": "es"},
+                },
+                "output": {"format": {"type": "audio/pcmu"}, "voice": "sage"},
+            },
+            "tools": [
+                {
+                    "type": "function",
+                    "name": "check_order",
+                    "description": "Look up an order.",
+                    "parameters": ORDER_TOOL_PARAMETERS,
+                }
+            ],
+            "tool_choice": "auto",
+        },
+    }
+    demo_agent.refresh_from_db()
+    assert json.loads(agent_session_preview(demo_agent)) == expected
     content = admin_client.get(change_url(demo_agent)).content.decode()
-    assert f"{html.escape(preview)}</pre>" in content
+    shown = re.search(r'<pre class="session-preview"[^>]*>(.*?)</pre>', content, re.S)
+    assert shown and json.loads(html.unescape(shown.group(1))) == expected  # the page shows that very update
     for title in ["Persona", "Voice and audio", "Turn-taking", "After the call", "What the model receives"]:
         assert f">{title}</h2>" in content
+
+
+def test_the_preview_of_a_semantic_vad_agent_without_noise_reduction_or_tools(demo_agent):
+    Agent.objects.filter(pk=demo_agent.pk).update(
+        turn_detection="semantic_vad", eagerness="high", noise_reduction="off", transcription_language=""
+    )
+    demo_agent.refresh_from_db()
+    session = json.loads(agent_session_preview(demo_agent))["session"]
+    assert session["audio"]["input"]["turn_detection"] == {"type": "semantic_vad", "eagerness": "high"}
+    assert session["audio"]["input"]["noise_reduction"] is None  # sent as null: the model filters nothing
+    assert session["audio"]["input"]["transcription"] == {"model": "gpt-4o-transcribe"}  # it detects the language
+    assert "tools" not in session and "tool_choice" not in session
 
 
 def test_duplicate_copies_an_agent_with_its_group_greetings(admin_client, demo_agent, demo_caller):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from calls.bridge import actions as act
 from calls.bridge.events import (
     AgentTranscriptDone,
@@ -122,13 +125,91 @@ def test_cleared_marks_echoed_by_the_carrier_do_not_count_as_played():
     assert session.playback.heard_bytes("i1", 31) == 0  # the queue was forgotten at the clear
 
 
-def test_truncate_never_exceeds_the_audio_received():
-    session = live_session()
-    session.on_model(ResponseStarted("r1"), 0)
-    speak(session, "r1", "i1", [160], 0)
-    out = barge_in(session, 10_000)  # the echo is late; real time says far more than was sent
-    for truncate in of_type(out, act.TruncateAgentAudio):
-        assert truncate.audio_end_ms <= 20
+class Carrier:
+    """Twilio's playback queue, played at 8 bytes a millisecond, echoing each mark when its audio ends.
+
+    Written apart from the session's tracker: what the caller really heard is known here.
+    """
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[str, str, int, float]] = []  # (mark, item, bytes, sent at)
+        self.free_at = 0.0  # when the chunk now playing started (the previous one ended)
+        self.played: dict[str, int] = {}  # bytes of each item played to the end of a chunk
+
+    def take(self, actions, item: str, size: int, now: float) -> None:
+        for mark in of_type(actions, act.PlaceMark):
+            self.queue.append((mark.name, item, size, now))
+
+    def _head_start(self) -> float:
+        return max(self.queue[0][3], self.free_at)  # sent to an idle line, or after the one before
+
+    def play_until(self, session, until: float) -> None:
+        while self.queue and (ends := self._head_start() + self.queue[0][2] / 8) <= until:
+            mark, item, size, _ = self.queue.pop(0)
+            self.free_at = ends
+            self.played[item] = self.played.get(item, 0) + size
+            session.on_telephony(PlaybackMarked(mark), ends)
+
+    def heard_now(self, now: float) -> tuple[str, int] | None:
+        """The item playing at `now` and the bytes of it heard so far (None: nothing queued)."""
+        if not self.queue:
+            return None
+        item = self.queue[0][1]
+        return item, self.played.get(item, 0) + int((now - self._head_start()) * 8)
+
+    def clear(self, session, now: float) -> None:
+        """Twilio drops the queue and echoes every pending mark at once (the tracker must ignore them)."""
+        pending, self.queue, self.free_at = self.queue, [], now
+        for mark, *_ in pending:
+            session.on_telephony(PlaybackMarked(mark), now)
+
+
+steps = st.lists(
+    st.one_of(
+        st.just(("respond",)),
+        st.tuples(st.just("audio"), st.integers(1, 200).map(lambda n: n * 8)),  # 1 to 200 ms
+        st.tuples(st.just("wait"), st.integers(1, 400)),
+        st.just(("barge",)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps)
+def test_a_barge_in_truncates_the_playing_item_to_exactly_what_was_heard(timeline):
+    """Whatever the order of audio, marks and speech: a barge-in while the caller was hearing part of
+    an answer sends exactly one truncate, for that item, at the heard ms (never beyond the received)."""
+    session, carrier = live_session(), Carrier()
+    now, response, received = 0.0, 0, {}
+    for step in timeline:
+        match step:
+            case ("respond",):
+                response += 1
+                session.on_model(ResponseStarted(f"r{response}"), now)
+            case ("audio", size) if response:
+                item = f"i{response}"
+                out = session.on_model(audio(f"r{response}", item, size), now)
+                carrier.take(out, item, size, now)
+                received[item] = received.get(item, 0) + size * bool(of_type(out, act.PlayAudio))
+            case ("wait", ms):
+                carrier.play_until(session, now + ms)
+                now += ms
+            case ("barge",):
+                playing = carrier.heard_now(now)
+                out = barge_in(session, now, f"u{now}")
+                truncates = of_type(out, act.TruncateAgentAudio)
+                if playing is None:
+                    assert not truncates and not of_type(out, act.ClearPlayback)
+                    continue
+                item, heard = playing
+                assert isinstance(out[0], act.ClearPlayback)  # the caller hears nothing more
+                if heard > 0:
+                    assert truncates == [act.TruncateAgentAudio(item, 0, heard // 8)]
+                    assert truncates[0].audio_end_ms <= received[item] // 8
+                else:  # cut before its first millisecond played: nothing heard to keep
+                    assert all(t == act.TruncateAgentAudio(item, 0, 0) for t in truncates)
+                carrier.clear(session, now)
 
 
 def test_heard_part_cuts_at_the_nearest_word_boundary():

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from agents.validators import parse_email_list, validate_email_list
 from calls.models import CallStatus, DeliveryStatus, EmailDelivery, ExtractionField, StepStatus
-from calls.postcall import services
+from calls.postcall import deliveries, services
 from calls.postcall.emails import call_email_render
 from calls.postcall.errors import PostCallError
 from calls.postcall.extraction import extraction_clean, extraction_schema
@@ -135,20 +135,20 @@ def test_an_explicit_resend_sends_again(call):
 
 
 def test_a_failed_recipient_is_retried_alone(call, monkeypatch):
-    real_send = services.call_email_send
+    real_send = deliveries.call_email_send
 
     def flaky(*, email, recipient):
         if recipient == "owner@example.com":
             raise ConnectionRefusedError("smtp down")
         real_send(email=email, recipient=recipient)
 
-    monkeypatch.setattr(services, "call_email_send", flaky)
+    monkeypatch.setattr(deliveries, "call_email_send", flaky)
     with pytest.raises(PostCallError, match="1 of 3 email"):
         call_notify(call_id=call.pk)
     failed = EmailDelivery.objects.get(recipient="owner@example.com")
     assert failed.status == DeliveryStatus.FAILED and "ConnectionRefusedError: smtp down" in failed.error
 
-    monkeypatch.setattr(services, "call_email_send", real_send)
+    monkeypatch.setattr(deliveries, "call_email_send", real_send)
     assert call_notify(call_id=call.pk) == StepStatus.DONE
     assert sorted(m.to[0] for m in mail.outbox) == ["group@example.com", "owner@example.com", "staff@example.com"]
 

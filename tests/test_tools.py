@@ -8,22 +8,29 @@ import io
 import json
 import threading
 import wave
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from agents.services import agent_session_preview
 from calls import services as call_services
 from calls.bridge.effects import HangUpAfterSpeech, SetNoiseReduction, TransferAfterSpeech
+from calls.models import DeliveryStatus, EmailDelivery
+from calls.postcall.dispatch import dispatcher
 from tools.dispatch import run_tool
 from tools.hold import mulaw_byte, soft_tone, wav_to_mulaw
 from tools.http_tool import http_tool, template_errors
 from tools.models import HttpTool, TakenMessage, ToolSetting
 from tools.registry import BUILTIN, Tool, ToolContext, ToolResult
-from tools.services import agent_toolbox
+from tools.services import agent_toolbox, tool_email_queue
+from tools.tasks import send_tool_email
+
+from .fakes import RefusingEmailBackend
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tool_schemas.json"
 
@@ -107,19 +114,110 @@ def test_transfer_call_needs_a_configured_carrier_and_a_known_target():
     assert "choose one of: Front desk" in run(BUILTIN["transfer_call"], '{"target": "boss"}', ready).error
 
 
+def sent_mail() -> list:
+    """The messages sent once the post-call threads (which send tool emails) are idle."""
+    assert dispatcher.wait_idle(30)
+    return mail.outbox
+
+
+def mail_call(demo_number, demo_caller, *, caller_email="", group_emails="", call_sid="CA-mail"):
+    demo_caller.email = caller_email
+    demo_caller.save()
+    demo_caller.group.notify_emails = group_emails
+    demo_caller.group.save()
+    return call_services.call_receive(call_sid=call_sid, from_number=demo_caller.number, to_number=demo_number.number)
+
+
+def send_email(call, tool_call_id: str = "call_1", recipient: str = "caller", **arguments):
+    arguments = {"subject": "Your quote", "body": "It is 42.\n\nThanks for calling."} | arguments
+    ctx = context(call_id=call.pk, tool_call_id=tool_call_id, settings={"recipient": recipient})
+    return run(BUILTIN["send_email"], json.dumps(arguments), ctx)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_send_email_goes_to_the_caller_or_says_why_not(demo_number, demo_caller):
-    call = call_services.call_receive(call_sid="CA-mail", from_number=demo_caller.number, to_number=demo_number.number)
-    args = '{"subject": "Your quote", "html_body": "<p>It is <b>42</b>.</p>"}'
-    refused = run(BUILTIN["send_email"], args, context(call_id=call.pk, settings={"recipient": "caller"}))
+    call = mail_call(demo_number, demo_caller)
+    refused = send_email(call)
     assert refused.error == "no email address is configured for this caller (caller)"
-    demo_caller.email = "jordan@example.com"
-    demo_caller.save()
-    sent = run(BUILTIN["send_email"], args, context(call_id=call.pk, settings={"recipient": "caller"}))
+    mail_call(demo_number, demo_caller, caller_email="jordan@example.com")
+    sent = send_email(call)
     assert json.loads(sent.output) == {"queued": True, "recipients": 1}
-    (message,) = mail.outbox
-    assert message.to == ["jordan@example.com"] and message.body == "It is 42."
-    assert message.alternatives[0][0] == "<p>It is <b>42</b>.</p>"
+    (message,) = sent_mail()
+    assert message.to == ["jordan@example.com"] and message.subject == "Your quote"
+    assert message.body == "It is 42.\n\nThanks for calling."
+    html = message.alternatives[0][0]
+    assert "<p>It is 42.</p>" in html and "<p>Thanks for calling.</p>" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_model_and_caller_text_arrives_escaped_never_as_markup(demo_number, demo_caller):
+    call = mail_call(demo_number, demo_caller, caller_email="jordan@example.com")
+    body = '<script>alert("x")</script> Pay here: <a href="https://evil.example/pay">your bank</a> <img src=x>'
+    send_email(call, subject="Quote\r\nBcc: everyone@example.com <b>now</b>", body=body)
+    (message,) = sent_mail()
+    html = message.alternatives[0][0]
+    assert "<script" not in html and "<a " not in html and "<img" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&lt;a href=&quot;https://evil.example/pay&quot;&gt;your bank&lt;/a&gt;" in html
+    assert message.body == body  # the text part is the text itself
+    # A header holds no line break: no header can be smuggled in through the subject.
+    assert message.subject == "Quote Bcc: everyone@example.com <b>now</b>"
+    assert message.bcc == [] and message.to == ["jordan@example.com"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repeated_tool_call_does_not_email_twice(demo_number, demo_caller):
+    call = mail_call(demo_number, demo_caller, group_emails="desk@example.com, owner@example.com")
+    first = send_email(call, tool_call_id="call_A", recipient="group")
+    again = send_email(call, tool_call_id="call_A", recipient="group")
+    assert json.loads(first.output) == json.loads(again.output) == {"queued": True, "recipients": 2}
+    assert sorted(m.to[0] for m in sent_mail()) == ["desk@example.com", "owner@example.com"]
+    send_email(call, tool_call_id="call_B", recipient="group")  # a new tool call is a new email
+    assert len(sent_mail()) == 4
+    deliveries = EmailDelivery.objects.filter(call=call).values_list("tool_call_id", "recipient", "status", "attempts")
+    assert sorted(deliveries) == [
+        (tool_call_id, recipient, DeliveryStatus.SENT, 1)
+        for tool_call_id in ("call_A", "call_B")
+        for recipient in ("desk@example.com", "owner@example.com")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_recipient_gets_a_message_of_their_own(demo_number, demo_caller):
+    call = mail_call(demo_number, demo_caller, group_emails="desk@example.com; Owner@Example.com, desk@example.com")
+    send_email(call, recipient="group")
+    messages = sent_mail()
+    assert sorted(m.to for m in messages) == [["desk@example.com"], ["owner@example.com"]]
+    assert all(m.recipients() == m.to and "," not in str(m.message()["To"]) for m in messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_email_is_enqueued_only_when_the_transaction_commits(demo_number, demo_caller):
+    call = mail_call(demo_number, demo_caller, caller_email="jordan@example.com")
+    queue = partial(tool_email_queue, call_id=call.pk, mode="caller", subject="s", body="b")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue(tool_call_id="rolled_back")
+        raise RuntimeError("the surrounding work failed")
+    with transaction.atomic():
+        queue(tool_call_id="committed")
+        assert sent_mail() == []  # nothing left before the commit
+    assert [m.to for m in sent_mail()] == [["jordan@example.com"]]
+    assert list(EmailDelivery.objects.values_list("tool_call_id", flat=True)) == ["committed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_recipient_is_retried_alone_a_bounded_number_of_times(demo_number, demo_caller, settings):
+    settings.EMAIL_BACKEND = "tests.fakes.RefusingEmailBackend"
+    settings.POSTCALL_RETRY_DELAY = 0
+    RefusingEmailBackend.refused, RefusingEmailBackend.attempts = {"owner@example.com"}, []
+    call = mail_call(demo_number, demo_caller, group_emails="desk@example.com, owner@example.com")
+    send_email(call, recipient="group")
+    assert [m.to for m in sent_mail()] == [["desk@example.com"]]
+    tries = 1 + send_tool_email.max_retries
+    assert RefusingEmailBackend.attempts == ["desk@example.com"] + ["owner@example.com"] * tries
+    failed = EmailDelivery.objects.get(recipient="owner@example.com")
+    assert (failed.status, failed.attempts) == (DeliveryStatus.FAILED, tries)
+    assert "SMTPRecipientsRefused" in failed.error
 
 
 @pytest.mark.django_db(transaction=True)
@@ -127,12 +225,19 @@ def test_take_message_is_stored_for_staff_and_emailed_to_the_agent_s_recipients(
     demo_number.agent.notify_emails = "desk@example.com, owner@example.com"
     demo_number.agent.save()
     call = call_services.call_receive(call_sid="CA-msg", from_number=demo_caller.number, to_number=demo_number.number)
-    outcome = run(BUILTIN["take_message"], '{"message": "Please call me back"}', context(call_id=call.pk))
+    said = "Call me <b>back</b> <a href='https://evil.example'>here</a>"
+    ctx = context(call_id=call.pk, tool_call_id="call_msg")
+    outcome = run(BUILTIN["take_message"], json.dumps({"message": said, "name": "<i>Jo</i>"}), ctx)
     assert json.loads(outcome.output) == {"saved": True}
     message = TakenMessage.objects.get()
-    assert (message.call_id, message.caller_name, message.callback_number) == (call.pk, "Jordan", "+15550100001")
-    (email,) = mail.outbox
-    assert email.to == ["desk@example.com", "owner@example.com"] and "Please call me back" in email.body
+    assert (message.call_id, message.caller_name, message.callback_number) == (call.pk, "<i>Jo</i>", "+15550100001")
+    emails = sent_mail()
+    assert sorted(m.to for m in emails) == [["desk@example.com"], ["owner@example.com"]]
+    for email in emails:
+        assert said in email.body
+        html = email.alternatives[0][0]
+        assert "<b>" not in html and "<a " not in html and "<i>" not in html
+        assert "Call me &lt;b&gt;back&lt;/b&gt;" in html and "&lt;i&gt;Jo&lt;/i&gt;" in html
 
 
 # --- which tools an agent has ---------------------------------------------------------------

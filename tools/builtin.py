@@ -60,11 +60,19 @@ async def transfer_call(arguments: JSON, context: ToolContext) -> ToolResult:
 
 @builtin(
     name="send_email",
-    description="Email the caller's contact address on file: compose a subject and an HTML body.",
+    description="Send an email to the addresses this line is set up for (the caller's own address, or their "
+    "group's staff): a subject and a plain-text body.",
     parameters={
         "type": "object",
-        "properties": {"subject": {"type": "string", "maxLength": 200}, "html_body": {"type": "string"}},
-        "required": ["subject", "html_body"],
+        "properties": {
+            "subject": {"type": "string", "maxLength": 200},
+            "body": {
+                "type": "string",
+                "maxLength": 5000,
+                "description": "Plain text, not HTML; a blank line starts a new paragraph.",
+            },
+        },
+        "required": ["subject", "body"],
         "additionalProperties": False,
     },
     settings_schema={
@@ -76,7 +84,11 @@ async def transfer_call(arguments: JSON, context: ToolContext) -> ToolResult:
 async def send_email(arguments: JSON, context: ToolContext) -> ToolResult:
     mode = context.settings.get("recipient", "group")
     queued = await off_loop(services.tool_email_queue)(
-        call_id=context.call_id, mode=mode, subject=arguments["subject"], html_body=arguments["html_body"]
+        call_id=context.call_id,
+        tool_call_id=context.tool_call_id,
+        mode=mode,
+        subject=arguments["subject"],
+        body=arguments["body"],
     )
     if not queued:
         return ToolResult({"error": f"no email address is configured for this caller ({mode})"})
@@ -120,5 +132,6 @@ async def take_message(arguments: JSON, context: ToolContext) -> ToolResult:
         caller_name=arguments.get("name", ""),
         callback_number=arguments.get("callback_number") or context.caller_number,
         text=arguments["message"],
+        tool_call_id=context.tool_call_id,
     )
     return ToolResult({"saved": True})

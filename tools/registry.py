@@ -25,6 +25,8 @@ class ToolContext:
     caller_number: str
     settings: JSON = field(default_factory=dict)
     can_transfer: bool = False
+    # The model's id for this tool call: a tool with a side effect does it once per id.
+    tool_call_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.utils.html import strip_tags
 
 from agents.models import Agent
+from agents.validators import parse_email_list
 from calls.bridge.config import ToolSpec
 
 from .dispatch import Outcome
+from .emails import agent_email_enqueue, agent_email_render
 from .models import HttpTool, TakenMessage, ToolInvocation, ToolSetting
 from .registry import BUILTIN, JSON, Tool
 
@@ -39,43 +42,48 @@ def agent_toolbox(agent: Agent) -> Toolbox:
     return Toolbox(tools, settings)
 
 
-def _addresses(raw: str) -> list[str]:
-    return [address.strip() for address in raw.replace(";", ",").split(",") if address.strip()]
-
-
-def tool_email_queue(*, call_id: int, mode: str, subject: str, html_body: str) -> list[str]:
-    """Queue an email the agent wrote; returns the recipients (empty: none configured)."""
+def tool_email_queue(*, call_id: int, tool_call_id: str, mode: str, subject: str, body: str) -> list[str]:
+    """Queue an email the agent wrote (sent on commit, once per tool call id and recipient);
+    returns the recipients (empty: none configured)."""
     from calls.models import Call
-
-    from .tasks import send_tool_email
 
     call = Call.objects.select_related("caller__group").get(pk=call_id)
     caller = call.caller
     if caller is None:
         recipients = []
     elif mode == "caller":
-        recipients = _addresses(caller.email)
+        recipients = parse_email_list(caller.email)
     else:
-        recipients = _addresses(getattr(caller.group, "notify_emails", "") if caller.group else "")
+        recipients = parse_email_list(caller.group.notify_emails if caller.group else "")
     if recipients:
-        send_tool_email.delay(recipients, subject[:200], html_body)
+        email = agent_email_render(subject=subject, body=body)
+        agent_email_enqueue(call_id=call_id, tool_call_id=_email_key(tool_call_id), recipients=recipients, email=email)
     return recipients
 
 
-def message_take(*, call_id: int, caller_name: str, callback_number: str, text: str) -> TakenMessage:
+def message_take(
+    *, call_id: int, caller_name: str, callback_number: str, text: str, tool_call_id: str = ""
+) -> TakenMessage:
     """Store a message for staff and email it to the agent's recipients."""
     from calls.models import Call
-
-    from .tasks import send_tool_email
 
     call = Call.objects.select_related("agent", "caller").get(pk=call_id)
     name = caller_name or (call.caller.name if call.caller else "")
     message = TakenMessage.objects.create(call=call, caller_name=name, callback_number=callback_number, text=text)
-    recipients = _addresses(getattr(call.agent, "notify_emails", "") if call.agent else "")
+    recipients = parse_email_list(call.agent.notify_emails if call.agent else "")
     if recipients:
-        body = f"<p>Message from {name or 'a caller'} ({callback_number or 'no number'}):</p><p>{text}</p>"
-        send_tool_email.delay(recipients, f"Message from {name or callback_number or 'a caller'}", body)
+        email = agent_email_render(
+            subject=f"Message from {name or callback_number or 'a caller'}",
+            intro=f"Message from {name or 'a caller'} ({callback_number or 'no number'}):",
+            body=text,
+        )
+        agent_email_enqueue(call_id=call_id, tool_call_id=_email_key(tool_call_id), recipients=recipients, email=email)
     return message
+
+
+def _email_key(tool_call_id: str) -> str:
+    # Without the model's id (never expected) each email stands alone, and never as the call's notification.
+    return tool_call_id[:64] or f"no-id-{uuid.uuid4().hex}"
 
 
 def tool_invocation_record(*, call_id: int, provider_call_id: str, name: str, arguments: str, outcome: Outcome) -> None:

@@ -1,14 +1,39 @@
-"""Celery tasks of the tools: a thin layer over Django's mail."""
+"""Celery tasks of the tools: a thin layer over the post-call email deliveries."""
 
 from __future__ import annotations
 
-from celery import shared_task
+import time
+
+from celery import Task, shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.utils.html import strip_tags
+
+from calls.postcall.deliveries import email_deliver
+from calls.postcall.emails import CallEmail
+from calls.tasks import retry_delay
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=3, soft_time_limit=30, time_limit=60)
-def send_tool_email(recipients: list[str], subject: str, html_body: str) -> int:
-    """Send an email the agent composed (an HTML part and its plain-text version)."""
-    return send_mail(subject, strip_tags(html_body), settings.DEFAULT_FROM_EMAIL, recipients, html_message=html_body)
+@shared_task(
+    name="tools.send_email",
+    bind=True,
+    max_retries=settings.POSTCALL_MAX_RETRIES,
+    soft_time_limit=30,
+    time_limit=60,
+    acks_late=True,
+)
+def send_tool_email(
+    self: Task, call_id: int, tool_call_id: str, recipients: list[str], subject: str, text: str, html: str
+) -> None:
+    """One message per recipient, each at most once per tool call; a retry sends only to those that failed."""
+    email = CallEmail(subject=subject, text=text, html=html)
+    failed = [
+        recipient
+        for recipient in recipients
+        if email_deliver(call_id=call_id, tool_call_id=tool_call_id, recipient=recipient, email=email, resend=False)
+        is False
+    ]
+    if not failed or self.request.retries >= self.max_retries:
+        return  # a final failure stays on its EmailDelivery row, shown on the call's admin page
+    delay = retry_delay(self.request.retries)
+    if self.request.is_eager:
+        time.sleep(delay)  # eager runs are on a post-call thread (tools/emails.py), never a call's
+    raise self.retry(countdown=delay)

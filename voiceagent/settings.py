@@ -1,30 +1,39 @@
 """Settings, all from the environment (or a `.env` file); see CONTRACT.md and .env.example.
 
 On a fresh machine with nothing set this runs the development setup: SQLite, an
-in-memory channel layer, console email, DEBUG on and a development secret key.
+in-memory channel layer, console email, DEBUG on, loopback hosts only, and secrets made for
+this checkout (voiceagent/dev_secrets.py). No secret is written in the code: with DEBUG off,
+a missing SECRET_KEY or carrier auth token stops the server at start.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from voiceagent.dev_secrets import development_secrets
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# Variables already in the environment win over the file (tests point ENV_FILE elsewhere).
+environ.Env.read_env(env.path("ENV_FILE", default=str(BASE_DIR / ".env")))
 
 NOTHING_CONFIGURED = "SECRET_KEY" not in env and "DEBUG" not in env
 DEBUG = env.bool("DEBUG", default=NOTHING_CONFIGURED)
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY (DEBUG is off).")
-    SECRET_KEY = "django-insecure-development-only-key"
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"] if DEBUG else ["localhost", "127.0.0.1"])
+# Each carrier's auth token setting, by carrier name. A carrier without a token answers its
+# webhooks 503 (calls/views.py) and accepts no stream; with DEBUG off at least one must be set.
+CARRIER_TOKEN_SETTINGS = {"twilio": "TWILIO_AUTH_TOKEN"}
+# Where development mode keeps the secrets it made for this checkout, beside the demo login.
+DEV_SECRETS_FILE = env.path("DEV_SECRETS_FILE", default=str(BASE_DIR / ".demo" / "secrets.env"))
+# Loopback only unless told otherwise (and the host of PUBLIC_URL, e.g. an ngrok tunnel, when set).
+_public_host = urlsplit(env.str("PUBLIC_URL", default="")).hostname
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", *filter(None, [_public_host])])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Providers --------------------------------------------------------------------------
@@ -33,9 +42,25 @@ OPENAI_REALTIME_URL = env.str("OPENAI_REALTIME_URL", default="wss://api.openai.c
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
-if not TWILIO_AUTH_TOKEN and DEBUG:
-    # Lets the simulator sign webhooks on a development machine; production must set one.
-    TWILIO_AUTH_TOKEN = "development-only-twilio-token"
+if DEBUG and not (SECRET_KEY and TWILIO_AUTH_TOKEN):
+    # Made once per checkout; the simulator reads the same file, so its signatures match.
+    try:
+        _made = development_secrets(Path(DEV_SECRETS_FILE), ("SECRET_KEY", "TWILIO_AUTH_TOKEN"))
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"Set SECRET_KEY and TWILIO_AUTH_TOKEN, or DEV_SECRETS_FILE to a writable file: {exc.strerror}"
+        ) from None
+    SECRET_KEY = SECRET_KEY or _made["SECRET_KEY"]
+    TWILIO_AUTH_TOKEN = TWILIO_AUTH_TOKEN or _made["TWILIO_AUTH_TOKEN"]
+if not DEBUG:
+    # Only names in these messages: never a value.
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("Set SECRET_KEY: DEBUG is off, and a deployment needs a secret key of its own.")
+    if not any(globals()[name] for name in CARRIER_TOKEN_SETTINGS.values()):
+        raise ImproperlyConfigured(
+            "Set the auth token of at least one carrier (" + " or ".join(CARRIER_TOKEN_SETTINGS.values()) + "): "
+            "DEBUG is off, and without one no webhook or media stream can be verified."
+        )
 PUBLIC_URL = env.str("PUBLIC_URL", default="").rstrip("/")
 # Behind a proxy that sets X-Forwarded-Proto/Host, trust them to rebuild the public URL.
 # (`daphne --proxy-headers` already takes the scheme from X-Forwarded-Proto; a proxy that

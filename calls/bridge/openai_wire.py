@@ -92,26 +92,34 @@ class OpenAIRealtimeWire:
     def _event(self, kind: str, m: dict[str, Any]) -> ModelEvent | None:
         match kind:
             case "response.output_audio.delta" | "response.audio.delta":
-                delta = m["delta"]
-                return AgentAudio(m["response_id"], m["item_id"], delta, base64_size(delta), m.get("content_index", 0))
+                delta = _text(m, "delta")
+                return AgentAudio(
+                    _text(m, "response_id"), _text(m, "item_id"), delta, base64_size(delta), m.get("content_index", 0)
+                )
             case "response.output_audio_transcript.delta" | "response.audio_transcript.delta":
-                return AgentTranscriptDelta(m["response_id"], m["item_id"], m["delta"])
+                return AgentTranscriptDelta(_text(m, "response_id"), _text(m, "item_id"), _text(m, "delta"))
             case "response.output_audio_transcript.done" | "response.audio_transcript.done":
-                return AgentTranscriptDone(m["response_id"], m["item_id"], m.get("transcript", ""))
+                return AgentTranscriptDone(_text(m, "response_id"), _text(m, "item_id"), _text(m, "transcript", ""))
             case "input_audio_buffer.speech_started":
-                return CallerSpeechStarted(m["item_id"])
+                return CallerSpeechStarted(_text(m, "item_id"))
             case "conversation.item.input_audio_transcription.completed":
-                return CallerTranscribed(m["item_id"], m.get("transcript", ""))
+                return CallerTranscribed(_text(m, "item_id"), _text(m, "transcript", ""))
             case "conversation.item.input_audio_transcription.failed":
-                return CallerTranscriptionFailed(m["item_id"], (m.get("error") or {}).get("message", ""))
+                return CallerTranscriptionFailed(_text(m, "item_id"), str((m.get("error") or {}).get("message", "")))
             case "response.created":
-                return ResponseStarted(m["response"]["id"])
+                return ResponseStarted(_text(m["response"], "id"))
             case "response.done":
                 response = m["response"]
-                return ResponseFinished(response["id"], response.get("status", ""), _usage(response.get("usage")))
+                return ResponseFinished(
+                    _text(response, "id"), _text(response, "status", ""), _usage(response.get("usage"))
+                )
             case "response.function_call_arguments.done":
                 return FunctionCallRequested(
-                    m.get("response_id", ""), m.get("item_id", ""), m["call_id"], m.get("name", ""), m["arguments"]
+                    _text(m, "response_id", ""),
+                    _text(m, "item_id", ""),
+                    _text(m, "call_id"),
+                    _text(m, "name", ""),
+                    _text(m, "arguments"),
                 )
             case "session.created":
                 return ModelReady()
@@ -154,6 +162,14 @@ class OpenAIRealtimeWire:
                 item = {"type": "function_call_output", "call_id": call_id, "output": output}
                 return json.dumps({"type": "conversation.item.create", "item": item})
         raise TypeError(f"the realtime API cannot carry {type(action).__name__}")
+
+
+def _text(message: dict[str, Any], key: str, default: str | None = None) -> str:
+    """A string field: an id of another type would break the session's bookkeeping later, far from here."""
+    value = message[key] if default is None else message.get(key, default)
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is not a string")
+    return value
 
 
 def _usage(raw: dict[str, Any] | None) -> Usage:

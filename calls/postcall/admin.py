@@ -40,7 +40,7 @@ class ExtractionFieldInline(admin.TabularInline):
 
 class EmailDeliveryInline(RecordInline):
     model = EmailDelivery
-    fields = ["recipient", "status", "attempts", "sent_at", "error"]
+    fields = ["recipient", "tool_call_id", "status", "attempts", "sent_at", "error"]
 
 
 class ExtractedFlagFilter(admin.SimpleListFilter):

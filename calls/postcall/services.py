@@ -14,19 +14,17 @@ from enum import StrEnum
 from functools import partial
 
 from django.conf import settings
-from django.db.models import F
-from django.utils import timezone
 
 from agents.validators import parse_email_list
-from calls.models import Call, CallStatus, DeliveryStatus, EmailDelivery, StepStatus
+from calls.models import Call, CallStatus, StepStatus
 
 from .content import transcript_prompt, transcript_turns
+from .deliveries import email_deliver
 from .dispatch import dispatcher
-from .emails import call_email_render, call_email_send
+from .emails import call_email_render
 from .errors import PostCallError
 from .extraction import extraction_clean, extraction_schema
 from .llm import text_response
-from .redact import safe_reason
 
 logger = logging.getLogger(__name__)
 
@@ -184,41 +182,12 @@ def call_notify(*, call_id: int, force: bool = False) -> StepStatus | None:
         _finish(call_id=call_id, step=Step.NOTIFY, status=StepStatus.SKIPPED)
         return StepStatus.SKIPPED
     email = call_email_render(call)
-    failed = [r for r in recipients if _deliver(call_id=call_id, recipient=r, email=email, resend=force) is False]
+    failed = [r for r in recipients if email_deliver(call_id=call_id, recipient=r, email=email, resend=force) is False]
     if failed:
         raise PostCallError(f"{len(failed)} of {len(recipients)} email(s) failed, e.g. to {failed[0]}", transient=True)
     _finish(call_id=call_id, step=Step.NOTIFY, status=StepStatus.DONE)
     logger.info("emailed call %s to %d recipient(s)", call.call_sid, len(recipients))
     return StepStatus.DONE
-
-
-def _deliver(*, call_id: int, recipient: str, email, resend: bool) -> bool | None:
-    """Send to one recipient if this run claims the delivery: True sent, False failed, None not ours."""
-    if not _claim(call_id=call_id, recipient=recipient, resend=resend):
-        return None
-    deliveries = EmailDelivery.objects.filter(call_id=call_id, recipient=recipient)
-    try:
-        call_email_send(email=email, recipient=recipient)
-    except Exception as exc:  # SMTP errors have many types; each is one failed delivery
-        deliveries.update(status=DeliveryStatus.FAILED, error=safe_reason(exc))
-        logger.warning("email of call %s to %s failed: %s", call_id, recipient, safe_reason(exc))
-        return False
-    deliveries.update(status=DeliveryStatus.SENT, error="", sent_at=timezone.now())
-    return True
-
-
-def _claim(*, call_id: int, recipient: str, resend: bool) -> bool:
-    """Atomically take a delivery: a new one, a failed one, or (resend) any. The unique (call,
-    recipient) row is the lock, so two runs of the same task never both send."""
-    delivery, created = EmailDelivery.objects.get_or_create(
-        call_id=call_id, recipient=recipient, defaults={"status": DeliveryStatus.SENDING, "attempts": 1}
-    )
-    if created:
-        return True
-    # Without resend a "sending" row is left alone: it may be another run's, mid-send (at most once).
-    allowed = list(DeliveryStatus) if resend else [DeliveryStatus.FAILED]
-    taken = EmailDelivery.objects.filter(pk=delivery.pk, status__in=allowed)
-    return taken.update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1) == 1
 
 
 # --- failures -----------------------------------------------------------------------------
