@@ -169,11 +169,11 @@ class AgentAdmin(admin.ModelAdmin):
 
 @admin.register(PhoneNumber)
 class PhoneNumberAdmin(admin.ModelAdmin):
-    list_display = ["number", "label", "agent", "access_policy", "recent_calls"]
-    list_filter = ["access_policy", "agent"]
+    list_display = ["number", "label", "carrier", "agent", "access_policy", "recent_calls"]
+    list_filter = ["carrier", "access_policy", "agent"]
     list_select_related = ["agent"]
     search_fields = ["number", "label", "agent__name"]
-    fields = ["number", "label", "agent", "access_policy", "max_calls_per_hour"]
+    fields = ["number", "label", "carrier", "agent", "access_policy", "max_calls_per_hour"]
 
     def get_queryset(self, request):
         since = timezone.now() - timedelta(days=RECENT_CALLS_DAYS)

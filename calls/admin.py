@@ -34,7 +34,10 @@ from .transcripts import transcript_as_json, transcript_as_text, transcript_turn
 
 # Fields shown in designed sections; any other Call field (new ones included) lands in "After the call".
 CALL_SECTIONS = [
-    ("Call", ["call_sid", "status", "direction", "agent", "phone_number", "caller", "from_number", "to_number"]),
+    (
+        "Call",
+        ["carrier", "call_sid", "status", "direction", "agent", "phone_number", "caller", "from_number", "to_number"],
+    ),
     ("Timing", ["started_at", "answered_at", "ended_at", "duration_seconds"]),
     ("How it ended", ["end_reason", "end_detail", "ended_by", "carrier_status"]),
     ("Transcript", ["transcript_timeline", "transcript_downloads"]),
@@ -76,6 +79,7 @@ class CallAdmin(RecordAdmin):
     list_filter = [
         "status",
         "end_reason",
+        "carrier",
         "agent",
         "phone_number",
         "started_at",

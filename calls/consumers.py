@@ -15,11 +15,11 @@ from django.conf import settings
 
 from . import services
 from .bridge.actions import EndReason
+from .carriers.registry import carrier as carrier_named
 from .live import call_group
 from .realtime import ModelConnector, OpenAIRealtimeConnector
 from .runner import CallRunner
 from .store import off_loop
-from .twilio_auth import stream_signature_is_valid
 
 logger = logging.getLogger(__name__)
 LISTEN_RETRY_FIRST_S = 0.1
@@ -31,7 +31,7 @@ def default_model_connector() -> ModelConnector:
 
 
 class MediaStreamConsumer(AsyncWebsocketConsumer):
-    """Twilio's bidirectional media stream for one call (`/twilio/media/<CallSid>/`)."""
+    """A carrier's bidirectional media stream for one call (`/<carrier>/media/<call id>/<token>/`)."""
 
     # Tests replace this to put a fake model behind the bridge.
     model_connector_factory = staticmethod(default_model_connector)
@@ -105,12 +105,14 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         logged: like an unsigned webhook, it creates nothing.
         """
         kwargs = self.scope["url_route"]["kwargs"]
+        carrier = carrier_named(kwargs["carrier"])
         call_sid, token = kwargs["call_sid"], kwargs.get("token", "")
-        if not stream_signature_is_valid(self.scope):
-            logger.warning("media stream for %.64s refused: missing or wrong X-Twilio-Signature", call_sid)
+        if not (carrier.configured() and carrier.stream_is_signed(self.scope)):
+            logger.warning("media stream for %.64s refused: missing or wrong %s", call_sid, carrier.signature_header)
             await self.close()
             return
-        setup, problem = await off_loop(services.stream_claim)(call_sid=call_sid, token=token)
+        claim = off_loop(services.stream_claim)
+        setup, problem = await claim(carrier=carrier.name, call_sid=call_sid, token=token)
         if setup is None:
             logger.warning("media stream for %.64s refused: %s", call_sid, problem)
             await off_loop(services.stream_refused_record)(call_sid=call_sid, problem=problem)
@@ -125,6 +127,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             connect_model=self.model_connector_factory(),
             connect_timeout=settings.REALTIME_CONNECT_TIMEOUT,
             start_timeout=settings.STREAM_START_TIMEOUT,
+            telephony=carrier.wire(),
+            control=carrier.control(),
         )
 
     async def _join(self, group: str) -> None:

@@ -21,9 +21,8 @@ from calls.bridge.events import ProtocolError, StreamStarted
 from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.phase import Phase
 from calls.bridge.session import CallSession
-from calls.bridge.twilio_wire import TwilioWire
 from calls.bridge.wire import ModelWire, TelephonyWire
-from calls.carrier import TwilioControl
+from calls.carriers.base import CallControl
 from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
 from calls.store import CallStore
@@ -53,9 +52,9 @@ class CallRunner:
         connect_model: ModelConnector,
         connect_timeout: float,
         start_timeout: float = 5.0,
-        carrier: TwilioControl | None = None,
+        telephony: TelephonyWire,
+        control: CallControl,
         live: LivePublisher | None = None,
-        telephony: TelephonyWire | None = None,
         model_wire: ModelWire | None = None,
     ) -> None:
         self.setup = setup
@@ -66,13 +65,13 @@ class CallRunner:
             keypresses=setup.keypresses,
             hold_audio=setup.hold_audio,
         )
-        self.telephony = telephony or TwilioWire()
+        self.telephony = telephony  # the carrier's media format
+        self.control = control  # the carrier's REST API
         self.model_wire = model_wire or OpenAIRealtimeWire()
         self._send_to_caller = send_to_caller
         self._close_caller = close_caller
         self._connect_model = connect_model
         self._connect_timeout = connect_timeout
-        self.carrier = carrier or TwilioControl.from_settings()
         self.live = live or LivePublisher()
         self._model: ModelConnection | None = None
         self._model_ready = False  # session.update and the frames that waited have been sent
@@ -167,9 +166,9 @@ class CallRunner:
                 case act.RunTool():
                     self._spawn(self._tool(action))
                 case act.HangUp():
-                    await self.carrier.hang_up(self.setup.call_sid)
+                    await self.control.hang_up(self.setup.call_sid)
                 case act.TransferCall(target=target):
-                    result = await self.carrier.transfer(self.setup.call_sid, target)
+                    result = await self.control.transfer(self.setup.call_sid, target)
                     await self.execute(self.session.transfer_result(result.ok, result.detail, now_ms()))
                 case act.AmendToolCall():
                     self.store.put(
@@ -212,7 +211,7 @@ class CallRunner:
             caller_number=setup.caller_number,
             settings=setup.toolbox.settings.get(request.name, {}),
             tool_call_id=request.call_id,  # side effects (an email) happen once per tool call
-            can_transfer=self.carrier.available,
+            can_transfer=self.control.available,
         )
         try:
             outcome = await run_tool(setup.toolbox.tools.get(request.name), request.name, request.arguments, context)

@@ -68,18 +68,26 @@ def _over_limit(number: PhoneNumber, caller: Caller | None) -> EndReason | None:
     return None
 
 
-def call_receive(*, call_sid: str, from_number: str, to_number: str, direction: str = "inbound") -> Call:
-    """Record an incoming call and decide whether it reaches an agent. Idempotent on CallSid."""
+def call_receive(
+    *, call_sid: str, from_number: str, to_number: str, direction: str = "inbound", carrier: str = "twilio"
+) -> Call:
+    """Record an incoming call and decide whether it reaches an agent. Idempotent on the carrier's call id.
+
+    The number must be one the carrier holds for us: a number held at Twilio does not answer a
+    webhook from Plivo (it is refused as an unknown number).
+    """
     existing = Call.objects.filter(call_sid=call_sid).first()
     if existing is not None:
         return existing  # Twilio retried the webhook: same decision
-    number = PhoneNumber.objects.select_related("agent").filter(number=to_e164(to_number) or to_number).first()
+    numbers = PhoneNumber.objects.select_related("agent").filter(carrier=carrier)
+    number = numbers.filter(number=to_e164(to_number) or to_number).first()
     caller = Caller.objects.select_related("group").filter(number=to_e164(from_number) or from_number).first()
     refusal = _screen(number, caller)
     with transaction.atomic():
         call, _ = Call.objects.get_or_create(
             call_sid=call_sid,
             defaults={
+                "carrier": carrier,
                 "from_number": from_number[:32],
                 "to_number": to_number[:32],
                 "direction": direction[:32],
@@ -159,7 +167,7 @@ def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
     )
 
 
-def stream_claim(*, call_sid: str, token: str) -> tuple[BridgeSetup | None, str]:
+def stream_claim(*, carrier: str, call_sid: str, token: str) -> tuple[BridgeSetup | None, str]:
     """Redeem the stream token at the handshake, before anything is opened for the stream.
 
     The token (from the stream URL) must be genuine, unexpired, issued for this CallSid and
@@ -168,7 +176,11 @@ def stream_claim(*, call_sid: str, token: str) -> tuple[BridgeSetup | None, str]
     if stream_token_call_sid(token, settings.STREAM_TOKEN_MAX_AGE) != call_sid:
         return None, "stream token missing, forged, expired or for another call"
     claimed = Call.objects.filter(
-        call_sid=call_sid, status=CallStatus.CONNECTING, stream_token_used_at__isnull=True, agent__isnull=False
+        carrier=carrier,
+        call_sid=call_sid,
+        status=CallStatus.CONNECTING,
+        stream_token_used_at__isnull=True,
+        agent__isnull=False,
     ).update(stream_token_used_at=timezone.now())
     if not claimed:
         return None, "stream token already used, or the call is not waiting for a stream"

@@ -1,4 +1,9 @@
-"""Twilio's webhooks and the health check."""
+"""The carriers' webhooks: one set of views, each carrier reached through its `Carrier`.
+
+Every webhook is checked before it runs: 503 while the carrier has no auth token (nothing
+could verify it), 403 without the carrier's valid signature for the public URL (nothing is
+created). Routes come from the registry (voiceagent/urls.py).
+"""
 
 from __future__ import annotations
 
@@ -7,82 +12,102 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from twilio.twiml.voice_response import Connect, Stream, VoiceResponse
 
 from . import services
+from .carriers.base import Carrier
+from .carriers.plivo.answer import transfer_xml
+from .carriers.plivo.carrier import transfer_number
+from .carriers.public import public_url, shown_url, websocket_url
+from .carriers.registry import carrier as carrier_named
 from .models import CallStatus
 from .routing import media_stream_path
 from .tokens import issue_stream_token
-from .twilio_auth import public_url, twilio_signature_required
 
 logger = logging.getLogger(__name__)
 
+CarrierView = Callable[..., HttpResponse]
 
-def twilio_configured(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """503 while TWILIO_AUTH_TOKEN is unset: nothing could verify the request, so none is accepted
-    (a deployment may run another carrier only; its Twilio webhooks then answer this)."""
 
+def carrier_webhook(view: CarrierView) -> Callable[..., HttpResponse]:
+    """POST only, no CSRF (the signature is the proof), then 503 / 403 before `view(request, carrier)`."""
+
+    @csrf_exempt
+    @require_POST
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not settings.TWILIO_AUTH_TOKEN:
-            logger.error("Twilio webhook %s refused: TWILIO_AUTH_TOKEN is not set", request.path)
-            return HttpResponse("Twilio is not configured here: set TWILIO_AUTH_TOKEN.", status=503)
-        return view(request, *args, **kwargs)
+    def wrapper(request: HttpRequest, *args, carrier: str, **kwargs) -> HttpResponse:
+        chosen = carrier_named(carrier)
+        if not chosen.configured():
+            setting = settings.CARRIER_TOKEN_SETTINGS[chosen.name]
+            logger.error("%s webhook %s refused: %s is not set", chosen.label, request.path, setting)
+            return HttpResponse(f"{chosen.label} is not configured here: set {setting}.", status=503)
+        if not chosen.webhook_is_signed(request):
+            _warn_rejected(request, chosen)
+            return HttpResponseForbidden(f"Invalid {chosen.label} signature.")
+        return view(request, chosen, *args, **kwargs)
 
     return wrapper
 
 
-def _twiml(response: VoiceResponse) -> HttpResponse:
-    return HttpResponse(str(response), content_type="text/xml")
+def _warn_rejected(request: HttpRequest, carrier: Carrier) -> None:
+    """One warning per rejection; a signed request to another URL than the one checked names both.
+
+    A PUBLIC_URL that is not the URL typed into the carrier's console (or a proxy whose headers
+    are not trusted) rejects every genuine request: the log must say so, not only "forged".
+    Never the token or the signature.
+    """
+    checked, shown = public_url(request), shown_url(request)
+    if not request.headers.get(carrier.signature_header) or shown == checked:
+        logger.warning("rejected unsigned or forged request to %s", request.path)
+        return
+    valid = "it is valid for the latter" if carrier.webhook_is_signed_for(request, shown) else "valid for neither"
+    logger.warning(
+        "rejected a signed request: the signature was checked against %s but the request came to %s (%s). "
+        "Set PUBLIC_URL to the public base typed into %s's console, or TRUST_PROXY_HEADERS=on behind a proxy.",
+        checked,
+        shown,
+        valid,
+        carrier.label,
+    )
 
 
-def media_stream_url(request: HttpRequest, call_sid: str) -> str:
-    """The websocket Twilio opens: same public host, ws(s) scheme, this call's one-time token."""
-    base = public_url(request).split("/twilio/", 1)[0]
-    scheme, _, host = base.partition("://")
-    path = media_stream_path(call_sid, issue_stream_token(call_sid))
-    return f"{'wss' if scheme == 'https' else 'ws'}://{host}{path}"
+def _xml(body: str) -> HttpResponse:
+    return HttpResponse(body, content_type="text/xml")
 
 
-@csrf_exempt
-@require_POST
-@twilio_configured
-@twilio_signature_required
-def voice(request: HttpRequest) -> HttpResponse:
-    """ "A call comes in": connect it to its agent over a media stream, or refuse it politely."""
-    form = request.POST
-    if not form.get("CallSid") or not form.get("To"):
-        return HttpResponseBadRequest("CallSid and To are required.")
+@carrier_webhook
+def answer(request: HttpRequest, carrier: Carrier) -> HttpResponse:
+    """A call comes in: connect it to its agent over a media stream, or refuse it politely."""
+    inbound = carrier.inbound_call(request)
+    if inbound is None:
+        return HttpResponseBadRequest("The call's id and To are required.")
     call = services.call_receive(
-        call_sid=form["CallSid"],
-        from_number=form.get("From", ""),
-        to_number=form["To"],
-        direction=form.get("Direction", "inbound"),
+        carrier=carrier.name,
+        call_sid=inbound.call_id,
+        from_number=inbound.from_number,
+        to_number=inbound.to_number,
+        direction=inbound.direction,
     )
-    response = VoiceResponse()
     if call.status != CallStatus.CONNECTING:
-        response.say(services.refusal_message(call))
-        response.hangup()
-        return _twiml(response)
-    stream = Stream(url=media_stream_url(request, call.call_sid))
-    connect = Connect()
-    connect.append(stream)
-    response.append(connect)
-    return _twiml(response)
+        return _xml(carrier.refusal(services.refusal_message(call)))
+    path = media_stream_path(carrier.name, call.call_sid, issue_stream_token(call.call_sid))
+    return _xml(carrier.stream_answer(websocket_url(request, path)))
 
 
-@csrf_exempt
-@require_POST
-@twilio_configured
-@twilio_signature_required
-def status(request: HttpRequest) -> HttpResponse:
-    """Status callback: the carrier's final word on the call."""
-    services.carrier_status_record(
-        call_sid=request.POST.get("CallSid", ""),
-        status=request.POST.get("CallStatus", ""),
-        duration=request.POST.get("CallDuration"),
-    )
+@carrier_webhook
+def status(request: HttpRequest, carrier: Carrier) -> HttpResponse:
+    """The carrier's final word on the call (status callback, hangup URL)."""
+    final = carrier.final_status(request)
+    services.carrier_status_record(call_sid=final.call_id, status=final.status, duration=final.duration)
     return HttpResponse(status=204)
+
+
+@carrier_webhook
+def plivo_transfer(request: HttpRequest, carrier: Carrier, token: str) -> HttpResponse:
+    """Plivo fetches a transfer's XML from the URL we gave it: `<Dial>` the number the token names."""
+    number = transfer_number(token)
+    if number is None:
+        return HttpResponseForbidden("Unknown or expired transfer.")
+    return _xml(transfer_xml(number))

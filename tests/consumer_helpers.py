@@ -35,7 +35,7 @@ def signed_handshake(path: str, *, signature: str | None = None) -> WebsocketCom
 
 
 async def open_stream(call: Call, token: str | None = None) -> WebsocketCommunicator:
-    path = media_stream_path(call.call_sid, token or issue_stream_token(call.call_sid))
+    path = media_stream_path("twilio", call.call_sid, token or issue_stream_token(call.call_sid))
     communicator = signed_handshake(path)
     connected, _ = await communicator.connect()
     assert connected

@@ -30,7 +30,7 @@ from .bridge_helpers import CONFIG, audio, live_session, of_type, speak
 
 def test_the_core_imports_no_django_or_channels():
     code = (
-        "import sys, calls.bridge.session, calls.bridge.twilio_wire, calls.bridge.openai_wire;"
+        "import sys, calls.bridge.session, calls.carriers.twilio.wire, calls.bridge.openai_wire;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('django', 'channels', 'websockets')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

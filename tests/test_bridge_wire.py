@@ -26,7 +26,7 @@ from calls.bridge.events import (
     Usage,
 )
 from calls.bridge.openai_wire import OpenAIRealtimeWire, base64_size, session_update
-from calls.bridge.twilio_wire import TwilioWire
+from calls.carriers.twilio.wire import TwilioWire
 
 FRAME = base64.b64encode(b"\xff" * 160).decode()
 twilio = TwilioWire()

@@ -80,7 +80,7 @@ async def refused(communicator: WebsocketCommunicator) -> bool:
 async def test_a_reused_token_is_refused_at_the_handshake_and_recorded(connector, incoming_call):
     token = issue_stream_token(incoming_call.call_sid)
     genuine = await open_stream(incoming_call, token)
-    assert await refused(signed_handshake(media_stream_path(incoming_call.call_sid, token)))
+    assert await refused(signed_handshake(media_stream_path("twilio", incoming_call.call_sid, token)))
     assert len(connector.requested) == 1  # only the genuine stream's model session
     detail = (
         await CallEvent.objects.filter(call=incoming_call, kind="stream_rejected")
@@ -94,7 +94,7 @@ async def test_a_reused_token_is_refused_at_the_handshake_and_recorded(connector
 
 
 async def test_a_token_for_another_call_is_refused_at_the_handshake(connector, incoming_call):
-    path = media_stream_path(incoming_call.call_sid, issue_stream_token("CA-someone-else"))
+    path = media_stream_path("twilio", incoming_call.call_sid, issue_stream_token("CA-someone-else"))
     assert await refused(signed_handshake(path))
     assert connector.requested == []
     assert (await refresh(incoming_call)).status == CallStatus.CONNECTING  # the genuine stream may still come
@@ -108,14 +108,14 @@ async def test_a_stream_url_without_a_token_is_refused(connector, incoming_call)
 
 
 async def test_a_stream_for_an_unknown_call_is_rejected_at_the_handshake(connector, db):
-    assert await refused(signed_handshake(media_stream_path("CA-unknown", issue_stream_token("CA-unknown"))))
+    assert await refused(signed_handshake(media_stream_path("twilio", "CA-unknown", issue_stream_token("CA-unknown"))))
     assert await CallEvent.objects.filter(kind="stream_rejected", call=None).aexists()
     assert connector.requested == []  # no model session was opened
 
 
 @pytest.mark.parametrize("signature", [None, "Zm9yZ2VkIHNpZ25hdHVyZQ=="], ids=["unsigned", "forged"])
 async def test_an_unsigned_or_forged_handshake_is_refused_and_creates_nothing(connector, incoming_call, signature):
-    path = media_stream_path(incoming_call.call_sid, issue_stream_token(incoming_call.call_sid))
+    path = media_stream_path("twilio", incoming_call.call_sid, issue_stream_token(incoming_call.call_sid))
     if signature is None:
         communicator = WebsocketCommunicator(application, path, headers=[(b"host", b"testserver")])
     else:

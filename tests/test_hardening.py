@@ -34,7 +34,7 @@ from calls.bridge.events import (
 )
 from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.session import CallSession
-from calls.bridge.twilio_wire import TwilioWire
+from calls.carriers.twilio.wire import TwilioWire
 from voiceagent.logging import RedactSecrets
 
 from .bridge_helpers import CONFIG

@@ -40,7 +40,7 @@ def test_a_public_url_other_than_the_one_signed_names_both_urls(client, settings
         "/twilio/voice/", FORM, HTTP_X_TWILIO_SIGNATURE=signature, HTTP_HOST="voice.example.com", secure=True
     )
     assert response.status_code == 403 and not Call.objects.exists()
-    [line] = warnings_of(caplog, "calls.twilio_auth")
+    [line] = warnings_of(caplog, "calls.views")
     assert "checked against http://a.example/twilio/voice/" in line
     assert "came to https://voice.example.com/twilio/voice/ (it is valid for the latter)" in line
     assert "PUBLIC_URL" in line
@@ -52,7 +52,7 @@ def test_untrusted_forwarded_proto_names_both_urls(client, caplog):
     signature = signed_for("https://testserver/twilio/voice/")
     response = client.post("/twilio/voice/", FORM, HTTP_X_TWILIO_SIGNATURE=signature, HTTP_X_FORWARDED_PROTO="https")
     assert response.status_code == 403
-    [line] = warnings_of(caplog, "calls.twilio_auth")
+    [line] = warnings_of(caplog, "calls.views")
     assert "checked against http://testserver/twilio/voice/" in line
     assert "came to https://testserver/twilio/voice/ (it is valid for the latter)" in line
     assert "TRUST_PROXY_HEADERS" in line and signature not in line
@@ -62,7 +62,7 @@ def test_a_forgery_to_another_url_is_valid_for_neither(client, settings, caplog)
     settings.PUBLIC_URL = "http://a.example"
     response = client.post("/twilio/voice/", FORM, HTTP_X_TWILIO_SIGNATURE="Zm9yZ2Vk", secure=True)
     assert response.status_code == 403
-    [line] = warnings_of(caplog, "calls.twilio_auth")
+    [line] = warnings_of(caplog, "calls.views")
     assert "came to https://testserver/twilio/voice/ (valid for neither)" in line
 
 
@@ -70,7 +70,7 @@ def test_a_forgery_to_another_url_is_valid_for_neither(client, settings, caplog)
 def test_a_rejection_where_the_urls_agree_names_no_second_url(client, caplog, signature):
     headers = {"HTTP_X_TWILIO_SIGNATURE": signature} if signature else {}
     assert client.post("/twilio/voice/", FORM, **headers).status_code == 403
-    assert warnings_of(caplog, "calls.twilio_auth") == ["rejected unsigned or forged request to /twilio/voice/"]
+    assert warnings_of(caplog, "calls.views") == ["rejected unsigned or forged request to /twilio/voice/"]
 
 
 def test_trusting_proxy_headers_is_right_when_the_proxy_sets_them(client, settings, caplog):
@@ -81,7 +81,7 @@ def test_trusting_proxy_headers_is_right_when_the_proxy_sets_them(client, settin
     headers = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "voice.example.com"}
     response = client.post("/twilio/voice/", FORM, HTTP_X_TWILIO_SIGNATURE=signature, **headers)
     assert response.status_code == 200
-    assert warnings_of(caplog, "calls.twilio_auth") == [] and warnings_of(caplog, "voiceagent.proxy") == []
+    assert warnings_of(caplog, "calls.views") == [] and warnings_of(caplog, "voiceagent.proxy") == []
 
 
 def test_trust_proxy_headers_without_a_proxy_is_warned_about_once(client, settings, caplog):

@@ -57,7 +57,10 @@ def test_debug_off_without_a_secret_key_refuses_to_start_and_names_the_variable(
 def test_debug_off_without_a_carrier_token_refuses_to_start_and_names_the_variable(tmp_path):
     result = run_settings(tmp_path / "secrets.env", DEBUG="off", SECRET_KEY=SECRET)
     assert result.returncode != 0
-    assert "ImproperlyConfigured: Set the auth token of at least one carrier (TWILIO_AUTH_TOKEN)" in result.stderr
+    assert (
+        "ImproperlyConfigured: Set the auth token of at least one carrier (TWILIO_AUTH_TOKEN or PLIVO_AUTH_TOKEN)"
+        in result.stderr
+    )
     assert SECRET not in result.stderr + result.stdout
     assert not (tmp_path / "secrets.env").exists()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from calls.carrier import TwilioControl
+from calls.carriers.twilio.control import TwilioControl
 from calls.simulator.twilio_rest import Answer, FakeTwilioRest
 
 pytestmark = pytest.mark.asyncio

@@ -28,7 +28,7 @@ DEBUG = env.bool("DEBUG", default=NOTHING_CONFIGURED)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 # Each carrier's auth token setting, by carrier name. A carrier without a token answers its
 # webhooks 503 (calls/views.py) and accepts no stream; with DEBUG off at least one must be set.
-CARRIER_TOKEN_SETTINGS = {"twilio": "TWILIO_AUTH_TOKEN"}
+CARRIER_TOKEN_SETTINGS = {"twilio": "TWILIO_AUTH_TOKEN", "plivo": "PLIVO_AUTH_TOKEN"}
 # Where development mode keeps the secrets it made for this checkout, beside the demo login.
 DEV_SECRETS_FILE = env.path("DEV_SECRETS_FILE", default=str(BASE_DIR / ".demo" / "secrets.env"))
 # Loopback only unless told otherwise (and the host of PUBLIC_URL, e.g. an ngrok tunnel, when set).
@@ -42,16 +42,20 @@ OPENAI_REALTIME_URL = env.str("OPENAI_REALTIME_URL", default="wss://api.openai.c
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
-if DEBUG and not (SECRET_KEY and TWILIO_AUTH_TOKEN):
+PLIVO_AUTH_ID = env.str("PLIVO_AUTH_ID", default="")
+PLIVO_AUTH_TOKEN = env.str("PLIVO_AUTH_TOKEN", default="")
+if DEBUG and not (SECRET_KEY and TWILIO_AUTH_TOKEN and PLIVO_AUTH_TOKEN):
     # Made once per checkout; the simulator reads the same file, so its signatures match.
     try:
-        _made = development_secrets(Path(DEV_SECRETS_FILE), ("SECRET_KEY", "TWILIO_AUTH_TOKEN"))
+        _made = development_secrets(Path(DEV_SECRETS_FILE), ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "PLIVO_AUTH_TOKEN"))
     except OSError as exc:
         raise ImproperlyConfigured(
-            f"Set SECRET_KEY and TWILIO_AUTH_TOKEN, or DEV_SECRETS_FILE to a writable file: {exc.strerror}"
+            "Set SECRET_KEY, TWILIO_AUTH_TOKEN and PLIVO_AUTH_TOKEN, or DEV_SECRETS_FILE to a writable file: "
+            f"{exc.strerror}"
         ) from None
     SECRET_KEY = SECRET_KEY or _made["SECRET_KEY"]
     TWILIO_AUTH_TOKEN = TWILIO_AUTH_TOKEN or _made["TWILIO_AUTH_TOKEN"]
+    PLIVO_AUTH_TOKEN = PLIVO_AUTH_TOKEN or _made["PLIVO_AUTH_TOKEN"]
 if not DEBUG:
     # Only names in these messages: never a value.
     if not SECRET_KEY:
@@ -78,13 +82,17 @@ REALTIME_CONNECT_TIMEOUT = env.float("REALTIME_CONNECT_TIMEOUT", default=5.0)
 # The carriers whose numbers we answer: name -> (label, class). A new carrier is a package under
 # calls/carriers/ and one line here (calls/carriers/registry.py).
 CARRIERS = {
-    "twilio": ("Twilio", "calls.carriers.twilio.TwilioCarrier"),
+    "twilio": ("Twilio", "calls.carriers.twilio.carrier.TwilioCarrier"),
+    "plivo": ("Plivo", "calls.carriers.plivo.carrier.PlivoCarrier"),
 }
 # An accepted media stream must send its `start` within this long, or it is closed and recorded.
 STREAM_START_TIMEOUT = env.float("STREAM_START_TIMEOUT", default=5.0)
 # Twilio's REST API (hang-up, transfer); tests and the simulator point it at a local fake.
 TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com").rstrip("/")
 TWILIO_API_TIMEOUT = env.float("TWILIO_API_TIMEOUT", default=10.0)
+# Plivo's REST API (hang-up, transfer), likewise pointed at a local fake in tests.
+PLIVO_API_URL = env.str("PLIVO_API_URL", default="https://api.plivo.com").rstrip("/")
+PLIVO_API_TIMEOUT = env.float("PLIVO_API_TIMEOUT", default=10.0)
 
 # --- Django -----------------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -5,14 +5,25 @@ from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import path
 
 from calls import health, live_views, views
+from calls.carriers.registry import carriers
 
 admin.site.site_header = "voiceagent back office"
 admin.site.site_title = "voiceagent"
 admin.site.index_title = "Agents, numbers, callers and calls"
 
+# Each carrier's webhooks, at the paths its console is given (calls/carriers/registry.py).
+carrier_urlpatterns = [
+    route
+    for name, carrier in carriers().items()
+    for route in (
+        path(carrier.answer_path, views.answer, {"carrier": name}, name=f"{name}-answer"),
+        path(carrier.status_path, views.status, {"carrier": name}, name=f"{name}-status"),
+    )
+]
+
 urlpatterns = [
-    path("twilio/voice/", views.voice, name="twilio-voice"),
-    path("twilio/status/", views.status, name="twilio-status"),
+    *carrier_urlpatterns,
+    path("plivo/transfer/<str:token>/", views.plivo_transfer, {"carrier": "plivo"}, name="plivo-transfer"),
     path("healthz", health.healthz, name="healthz"),
     # Before admin.site.urls, whose catch-all would otherwise answer these paths.
     path("admin/live/", live_views.live_page, name="live-calls"),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from calls.bridge.wire import TelephonyWire
 
@@ -55,27 +55,43 @@ class CallControl(Protocol):
 
 
 class Carrier(Protocol):
-    name: str  # stored on PhoneNumber and Call; the URL prefix of its endpoints
+    """One carrier: its webhooks (answer and final status), its stream's handshake and wire, its REST."""
+
+    name: str  # stored on PhoneNumber and Call; the prefix of its endpoints (`<name>/media/…`)
     label: str
+    answer_path: str  # the answer webhook, e.g. "twilio/voice/"
+    status_path: str  # the final-status webhook, e.g. "twilio/status/"
+    signature_header: str
 
     def configured(self) -> bool:
         """Its auth token is set: without one its webhooks answer 503 and nothing is accepted unsigned."""
+        ...
 
-    def webhook_is_signed(self, request: HttpRequest) -> bool: ...
+    def webhook_is_signed(self, request: HttpRequest) -> bool:
+        """The request carries the carrier's valid signature for the public URL it was sent to."""
+        ...
+
+    def webhook_is_signed_for(self, request: HttpRequest, url: str) -> bool:
+        """Whether its signature is valid for `url` instead (to say what a wrong PUBLIC_URL is)."""
+        ...
 
     def stream_is_signed(self, scope: Mapping) -> bool:
         """The media websocket's handshake carries the carrier's valid signature."""
+        ...
 
     def inbound_call(self, request: HttpRequest) -> InboundCall | None:
         """The answer webhook's call, or None if the form lacks what routing needs."""
+        ...
 
     def final_status(self, request: HttpRequest) -> FinalStatus: ...
 
-    def connect(self, stream_url: str) -> HttpResponse:
-        """The answer that opens a bidirectional µ-law stream to `stream_url`."""
+    def stream_answer(self, stream_url: str) -> str:
+        """The XML answer that opens a bidirectional µ-law stream to `stream_url`."""
+        ...
 
-    def refuse(self, message: str) -> HttpResponse:
-        """The answer that speaks `message` and hangs up."""
+    def refusal(self, message: str) -> str:
+        """The XML answer that speaks `message` and hangs up."""
+        ...
 
     def wire(self) -> TelephonyWire: ...
 

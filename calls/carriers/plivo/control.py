@@ -1,6 +1,6 @@
 """Call control at Plivo (REST, through the `plivo` SDK): hang up, transfer.
 
-Same surface as `calls.carrier.TwilioControl`. The REST base comes from `PLIVO_API_URL` (tests
+Same surface as `calls.carriers.twilio.control.TwilioControl`. The REST base comes from `PLIVO_API_URL` (tests
 and the simulator point it at a local fake Plivo) and every request has a timeout: a carrier
 that hangs must not hang the call. Sync SDK calls run in a worker thread.
 """
@@ -16,7 +16,7 @@ import plivo
 from django.conf import settings
 from plivo import exceptions as plivo_errors
 
-from calls.carrier import ControlResult
+from calls.carriers.base import ControlResult
 
 logger = logging.getLogger(__name__)
 

@@ -51,13 +51,9 @@ def stream_http_urls(scope: Mapping, *, public_url: str) -> list[str]:
     """
     query = scope.get("query_string") or b""
     path = str(scope.get("path", "")) + (f"?{query.decode('latin-1')}" if query else "")
-    if public_url:
-        scheme, _, host = public_url.rstrip("/").partition("://")
-        secure = scheme in ("https", "wss")
-    else:
-        host = _header(scope, b"host")
-        secure = scope.get("scheme") in ("wss", "https")
-    return [f"https://{host}{path}", f"http://{host}{path}"] if secure else [f"http://{host}{path}"]
+    # Both schemes either way: a websocket scope (daphne's) does not say whether TLS was used.
+    host = public_url.rstrip("/").partition("://")[2] if public_url else _header(scope, b"host")
+    return [f"https://{host}{path}", f"http://{host}{path}"]
 
 
 def stream_signature_is_valid(scope: Mapping, *, public_url: str, auth_token: str) -> bool:

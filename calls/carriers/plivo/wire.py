@@ -26,9 +26,7 @@ from calls.bridge.events import (
     StreamStopped,
     TelephonyEvent,
 )
-
-# The same limits as Twilio's wire: the carriers send 20 ms (160 bytes) of µ-law a frame.
-from calls.bridge.twilio_wire import MAX_FRAME_CHARS, MAX_MEDIA_BYTES, _base64_size
+from calls.bridge.frames import base64_size, json_frame
 
 # `extraHeaders="k1=v1,k2=v2"` comes back on `start` as one string; the docs show both `,` and
 # `;` between pairs, and some streams send a JSON object ("{}" when there are none).
@@ -58,18 +56,7 @@ class PlivoWire:
     name = "plivo"
 
     def parse(self, text: str) -> TelephonyEvent | None:
-        if len(text) > MAX_FRAME_CHARS:
-            raise ProtocolError(f"frame of {len(text)} characters is too large")
-        try:
-            message = orjson.loads(text)
-        except ValueError as exc:
-            raise ProtocolError("frame is not JSON") from exc
-        if not isinstance(message, dict):
-            raise ProtocolError("frame is not a JSON object")
-        try:
-            return self._event(message)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ProtocolError(f"{message.get('event')!s:.20} frame is missing {exc!s:.40}") from exc
+        return json_frame(text, self._event)
 
     def _event(self, message: dict[str, Any]) -> TelephonyEvent | None:
         match message.get("event"):
@@ -98,12 +85,7 @@ class PlivoWire:
         if media.get("track", "inbound") != "inbound":
             return None  # only the caller's side is the caller's audio
         payload = media["payload"]
-        if not isinstance(payload, str):
-            raise ProtocolError("media payload is not a string")
-        size = _base64_size(payload)
-        if size > MAX_MEDIA_BYTES:
-            raise ProtocolError("media frame is larger than one second of audio")
-        return CallerAudio(payload, size, str(message.get("streamId", "")))
+        return CallerAudio(payload, base64_size(payload), str(message.get("streamId", "")))
 
     def encode(self, action: CallerAction, stream_id: str) -> str:
         sid = json.dumps(stream_id)

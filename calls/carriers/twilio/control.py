@@ -8,25 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-from twilio.twiml.voice_response import VoiceResponse
+
+from calls.carriers.base import ControlResult
+
+from .answer import transfer as transfer_twiml
 
 logger = logging.getLogger(__name__)
 
 ALREADY_ENDED = 20404  # Twilio's "resource not found": the call is over
-
-
-@dataclass(frozen=True, slots=True)
-class ControlResult:
-    """What the carrier said. `detail` is its reason when it refused (no credentials in it)."""
-
-    ok: bool
-    detail: str = ""
 
 
 class TwilioControl:
@@ -56,9 +50,7 @@ class TwilioControl:
         return await self._update(call_sid, ended_is_fine=True, status="completed")
 
     async def transfer(self, call_sid: str, number: str) -> ControlResult:
-        response = VoiceResponse()
-        response.dial(number)
-        return await self._update(call_sid, twiml=str(response))
+        return await self._update(call_sid, twiml=transfer_twiml(number))
 
     async def _update(self, call_sid: str, *, ended_is_fine: bool = False, **changes: str) -> ControlResult:
         if self._client is None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import binascii
 import json
 from typing import Any
 
-import orjson
-
-from .actions import CallerAction, ClearPlayback, PlaceMark, PlayAudio
-from .events import (
+from calls.bridge.actions import CallerAction, ClearPlayback, PlaceMark, PlayAudio
+from calls.bridge.events import (
     CallerAudio,
     DigitPressed,
     PlaybackMarked,
@@ -18,17 +15,7 @@ from .events import (
     StreamStopped,
     TelephonyEvent,
 )
-
-MAX_FRAME_CHARS = 64 * 1024
-MAX_MEDIA_BYTES = 8000  # one second of µ-law; Twilio sends 160 bytes (20 ms) a frame
-
-
-def _base64_size(payload: str) -> int:
-    """Validate base64 and return the decoded size; the payload itself is forwarded untouched."""
-    try:
-        return len(binascii.a2b_base64(payload, strict_mode=True))
-    except (binascii.Error, ValueError) as exc:
-        raise ProtocolError("media payload is not valid base64") from exc
+from calls.bridge.frames import base64_size, json_frame
 
 
 class TwilioWire:
@@ -37,29 +24,13 @@ class TwilioWire:
     name = "twilio"
 
     def parse(self, text: str) -> TelephonyEvent | None:
-        if len(text) > MAX_FRAME_CHARS:
-            raise ProtocolError(f"frame of {len(text)} characters is too large")
-        try:
-            message = orjson.loads(text)
-        except ValueError as exc:
-            raise ProtocolError("frame is not JSON") from exc
-        if not isinstance(message, dict):
-            raise ProtocolError("frame is not a JSON object")
-        try:
-            return self._event(message)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ProtocolError(f"{message.get('event')!s:.20} frame is missing {exc!s:.40}") from exc
+        return json_frame(text, self._event)
 
     def _event(self, message: dict[str, Any]) -> TelephonyEvent | None:
         match message.get("event"):
             case "media":
                 payload = message["media"]["payload"]
-                if not isinstance(payload, str):
-                    raise ProtocolError("media payload is not a string")
-                size = _base64_size(payload)
-                if size > MAX_MEDIA_BYTES:
-                    raise ProtocolError("media frame is larger than one second of audio")
-                return CallerAudio(payload, size, str(message.get("streamSid", "")))
+                return CallerAudio(payload, base64_size(payload), str(message.get("streamSid", "")))
             case "mark":
                 return PlaybackMarked(str(message["mark"]["name"]))
             case "start":
