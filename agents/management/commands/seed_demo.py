@@ -12,7 +12,8 @@ from agents.models import AccessPolicy, Agent, Caller, CallerGroup, FirstSpeaker
 from tools.models import ToolSetting
 
 DEMO_TOOLS = ("end_call", "take_message", "update_mic_distance")
-DEMO_NUMBER = "+15005550006"
+DEMO_NUMBER = "+15005550006"  # at Twilio
+DEMO_PLIVO_NUMBER = "+15005550009"  # at Plivo: the same agent and policy
 DEMO_CALLER = "+15550100001"
 DEMO_INSTRUCTIONS = (
     "You are the friendly receptionist of Acme Plumbing. Answer briefly, in one or two short "
@@ -41,17 +42,24 @@ class Command(BaseCommand):
             },
         )
         self._extraction_fields(agent)
-        PhoneNumber.objects.update_or_create(
-            number=DEMO_NUMBER,
-            defaults={"label": "Demo line", "agent": agent, "access_policy": AccessPolicy.ALLOWLIST},
-        )
+        for number, carrier, label in (
+            (DEMO_NUMBER, "twilio", "Demo line"),
+            (DEMO_PLIVO_NUMBER, "plivo", "Demo line (Plivo)"),
+        ):
+            PhoneNumber.objects.update_or_create(
+                number=number,
+                defaults={"label": label, "carrier": carrier, "agent": agent, "access_policy": AccessPolicy.ALLOWLIST},
+            )
         group, _ = CallerGroup.objects.get_or_create(name="primary", defaults={"description": "Main contacts"})
         Caller.objects.get_or_create(
             number=DEMO_CALLER, defaults={"name": "Jordan Demo", "group": group, "email": "jordan@example.com"}
         )
         for tool in DEMO_TOOLS:
             ToolSetting.objects.get_or_create(agent=agent, tool=tool)
-        self.stdout.write(f"Demo agent {agent.name!r} answers {DEMO_NUMBER}; allowlisted caller {DEMO_CALLER}.")
+        self.stdout.write(
+            f"Demo agent {agent.name!r} answers {DEMO_NUMBER} (Twilio) and {DEMO_PLIVO_NUMBER} (Plivo); "
+            f"allowlisted caller {DEMO_CALLER}."
+        )
         self._superuser()
 
     def _extraction_fields(self, agent: Agent) -> None:
