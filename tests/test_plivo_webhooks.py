@@ -199,3 +199,35 @@ async def test_a_plivo_call_is_bridged_with_plivo_messages_and_barge_in_clears_i
     assert call.end_reason == "carrier_disconnected" and call.stream_sid == "st-1"
     turn = await TranscriptItem.objects.aget(call=call, role="agent")
     assert turn.interrupted and turn.full_text == "Hello there"
+
+
+# --- A transfer: our REST request, then Plivo fetching the <Dial> from us --------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.asyncio
+async def test_a_plivo_transfer_points_plivo_at_our_signed_dial(client, settings):
+    from calls.carriers.plivo.carrier import PlivoCarrier
+    from calls.simulator.plivo_rest import FakePlivoRest
+
+    auth_id = "MA" + "Q" * 18
+    with FakePlivoRest(auth_id, TOKEN) as plivo:
+        settings.PLIVO_AUTH_ID, settings.PLIVO_API_URL = auth_id, plivo.url
+        settings.PUBLIC_URL = "https://voice.example.com"
+        result = await PlivoCarrier().control().transfer(UUID, "+15550100100")
+        (request,) = plivo.requests
+    assert result.ok and request.body["legs"] == "aleg"
+    aleg_url = request.body["aleg_url"]
+    assert aleg_url.startswith("https://voice.example.com/plivo/transfer/")
+    path = aleg_url.removeprefix("https://voice.example.com")
+    response = await asyncio.to_thread(post, client, path, {"CallUUID": UUID}, signed_url=aleg_url)
+    assert ET.fromstring(response.content).find("./Dial/Number").text == "+15550100100"
+
+
+@pytest.mark.asyncio
+async def test_a_plivo_transfer_without_a_public_url_fails_with_the_reason(settings):
+    from calls.carriers.plivo.carrier import PlivoCarrier
+
+    settings.PLIVO_AUTH_ID, settings.PUBLIC_URL = "MA" + "Q" * 18, ""
+    result = await PlivoCarrier().control().transfer(UUID, "+15550100100")
+    assert not result.ok and "PUBLIC_URL" in result.detail
