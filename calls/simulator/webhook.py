@@ -55,10 +55,15 @@ def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class StreamInstruction:
-    """``<Connect><Stream url>`` with its ``<Parameter>``s."""
+    """``<Connect><Stream url>`` with its ``<Parameter>``s (Plivo: ``<Stream>`` and its extraHeaders).
+
+    ``errors``: what in the answer would break the call at the real carrier (the simulator
+    goes on, and records them as protocol errors).
+    """
 
     url: str
     custom_parameters: dict[str, str] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Twilio Media Streams messages as the simulated Twilio writes and reads them.
 
 Pure: JSON text in, typed frozen events out, and builders for what Twilio sends. A
-message Twilio would not act on parses to :class:`Malformed` instead of raising.
+message Twilio would not act on parses to :class:`Malformed` instead of raising. The
+events (:data:`ServerMessage`) are every dialect's: Plivo's messages parse to them too.
 """
 
 from __future__ import annotations
@@ -62,10 +63,11 @@ def parse_server_message(raw: str | bytes, stream_sid: str) -> ServerMessage:
     if event == "mark":
         name = body.get("name")
         return Mark(name) if isinstance(name, str) else Malformed("mark without a name")
-    return _parse_media(body.get("payload"))
+    return decode_media(body.get("payload"))
 
 
-def _parse_media(payload: Any) -> PlayAudio | Malformed:
+def decode_media(payload: Any) -> PlayAudio | Malformed:
+    """The base64 ``payload`` of a server audio message, as :class:`PlayAudio`."""
     if not isinstance(payload, str):
         return Malformed("media without a payload")
     try:
