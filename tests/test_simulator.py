@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import math
 import subprocess
 import sys
 import threading
@@ -19,7 +18,6 @@ import pytest
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Connect, VoiceResponse
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from calls.simulator import (
@@ -41,33 +39,13 @@ from calls.simulator import (
     run_many,
 )
 
+from .simulator_helpers import SILENCE, TIMEOUT_S, StreamRecorder, is_loud, tone, ulaw
+
 TOKEN = "test-auth-token"
 BASE_URL = "https://voice.example.test"
-SILENCE = b"\xff"
-TIMEOUT_S = 10
 
 
 # --- µ-law test audio -------------------------------------------------------------
-
-
-def ulaw(sample: int) -> int:
-    """G.711 µ-law encoding of one 16-bit linear sample."""
-    sign = 0x80 if sample < 0 else 0
-    magnitude = min(abs(sample), 32635) + 0x84
-    exponent = 7
-    while exponent > 0 and not magnitude & (0x4000 >> (7 - exponent)):
-        exponent -= 1
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return ~(sign | exponent << 4 | mantissa) & 0xFF
-
-
-def tone(n_bytes: int, hz: float = 400.0) -> bytes:
-    """A loud sine as 8 kHz µ-law."""
-    return bytes(ulaw(int(12000 * math.sin(2 * math.pi * hz * i / 8000))) for i in range(n_bytes))
-
-
-def is_loud(payload: bytes) -> bool:
-    return any(byte != 0xFF for byte in payload)
 
 
 def test_ulaw_encoder_matches_g711() -> None:
@@ -243,35 +221,10 @@ def test_simulator_imports_no_django() -> None:
 # --- a tiny fake server: webhook poster + media-stream websocket ----------------
 
 
-class FakeStream:
+class FakeStream(StreamRecorder):
     """The server side of one media stream, as a test drives it."""
 
-    def __init__(self, ws: ServerConnection) -> None:
-        self.ws = ws
-        self.received: list[dict[str, Any]] = []
-        self.stream_sid = ""
-        self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-
-    async def read_all(self) -> None:
-        try:
-            async for raw in self.ws:
-                message = json.loads(raw)
-                self.received.append(message)
-                self._inbox.put_nowait(message)
-        except ConnectionClosed:
-            pass
-        finally:
-            self._inbox.put_nowait(None)
-
-    async def next(self, event: str, where: Callable[[dict[str, Any]], bool] = lambda _: True) -> dict[str, Any]:
-        """The next message of this kind (earlier ones stay in ``received``)."""
-        while (message := await self._inbox.get()) is not None:
-            if message["event"] == event and where(message):
-                return message
-        raise AssertionError(f"stream ended while waiting for {event}")
-
-    def events(self, event: str) -> list[dict[str, Any]]:
-        return [message for message in self.received if message["event"] == event]
+    stream_sid = ""
 
     async def send(self, event: str, **body: Any) -> None:
         message = {"event": event, "streamSid": self.stream_sid, **body}

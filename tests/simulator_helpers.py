@@ -1,0 +1,66 @@
+"""Shared by the simulator's tests (Twilio's and Plivo's dialects): µ-law test audio, and the
+recording half of a fake server's end of one stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+SILENCE = b"\xff"
+TIMEOUT_S = 10
+
+
+def ulaw(sample: int) -> int:
+    """G.711 µ-law encoding of one 16-bit linear sample."""
+    sign = 0x80 if sample < 0 else 0
+    magnitude = min(abs(sample), 32635) + 0x84
+    exponent = 7
+    while exponent > 0 and not magnitude & (0x4000 >> (7 - exponent)):
+        exponent -= 1
+    mantissa = (magnitude >> (exponent + 3)) & 0x0F
+    return ~(sign | exponent << 4 | mantissa) & 0xFF
+
+
+def tone(n_bytes: int, hz: float = 400.0) -> bytes:
+    """A loud sine as 8 kHz µ-law."""
+    return bytes(ulaw(int(12000 * math.sin(2 * math.pi * hz * i / 8000))) for i in range(n_bytes))
+
+
+def is_loud(payload: bytes) -> bool:
+    return any(byte != 0xFF for byte in payload)
+
+
+class StreamRecorder:
+    """The server side of one stream: every message the simulated carrier sent, awaitable in order."""
+
+    def __init__(self, ws: ServerConnection) -> None:
+        self.ws = ws
+        self.received: list[dict[str, Any]] = []
+        self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    async def read_all(self) -> None:
+        try:
+            async for raw in self.ws:
+                message = json.loads(raw)
+                self.received.append(message)
+                self._inbox.put_nowait(message)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._inbox.put_nowait(None)
+
+    async def next(self, event: str, where: Callable[[dict[str, Any]], bool] = lambda _: True) -> dict[str, Any]:
+        """The next message of this kind (earlier ones stay in ``received``)."""
+        while (message := await self._inbox.get()) is not None:
+            if message["event"] == event and where(message):
+                return message
+        raise AssertionError(f"stream ended while waiting for {event}")
+
+    def events(self, event: str) -> list[dict[str, Any]]:
+        return [message for message in self.received if message["event"] == event]
