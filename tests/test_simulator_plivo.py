@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import ssl
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from django.core.management import CommandError, call_command
 from plivo.utils.signature_v3 import validate_v3_signature
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
@@ -519,21 +521,43 @@ class PlivoWebhooks(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-@pytest.mark.asyncio
-async def test_default_poster_sends_both_webhooks_as_plivo_signs_them() -> None:
+@pytest.fixture
+def plivo_webhooks() -> Iterator[str]:
+    """A real HTTP server taking Plivo's webhooks (it refuses every call); yields its base URL."""
+    PlivoWebhooks.seen = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), PlivoWebhooks)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        async with asyncio.timeout(TIMEOUT_S):
-            result = await SimulatedCall(base_url, TOKEN, carrier="plivo").run(CallScript(caller_audio=b""))
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.asyncio
+async def test_default_poster_sends_both_webhooks_as_plivo_signs_them(plivo_webhooks: str) -> None:
+    async with asyncio.timeout(TIMEOUT_S):
+        result = await SimulatedCall(plivo_webhooks, TOKEN, carrier="plivo").run(CallScript(caller_audio=b""))
     assert [(valid, path) for valid, path, _ in PlivoWebhooks.seen] == [
         (True, "/plivo/answer/"),
         (True, "/plivo/hangup/"),
     ]
     assert {params["CallUUID"] for _, _, params in PlivoWebhooks.seen} == {result.call_sid}
     assert result.refused and result.say_text == "Goodbye." and result.hangup_webhook_status == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simulate_call_places_a_plivo_call_signed_with_the_given_token(plivo_webhooks: str) -> None:
+    out = io.StringIO()
+    call_command("simulate_call", "--carrier", "plivo", "--base-url", plivo_webhooks, "--auth-token", TOKEN, stdout=out)
+    assert [(valid, params["To"]) for valid, _, params in PlivoWebhooks.seen] == [(True, "15005550009")] * 2
+    call_uuid = PlivoWebhooks.seen[0][2]["CallUUID"]
+    assert f"Calling +15005550009 from +15550100001 (CallUUID {call_uuid})" in out.getvalue()
+    assert "Refused: Goodbye." in out.getvalue()
+
+
+def test_simulate_call_wants_the_carriers_token(settings) -> None:
+    settings.PLIVO_AUTH_TOKEN = ""
+    with pytest.raises(CommandError, match="No plivo auth token"):
+        call_command("simulate_call", "--carrier", "plivo", "--base-url", "http://127.0.0.1:9")

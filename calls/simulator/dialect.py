@@ -54,6 +54,7 @@ class Dialect(Protocol):
 
     name: str  # the carrier's name in voiceagent: "twilio", "plivo"
     label: str  # for log lines
+    call_id_name: str  # what the carrier calls its call id: "CallSid", "CallUUID"
     default_to_number: str  # the demo number seed_demo creates for this carrier
     default_account_id: str
     stream_user_agent: str | None  # None: the websockets library's own

@@ -110,6 +110,7 @@ class PlivoDialect:
 
     name = "plivo"
     label = "Plivo"
+    call_id_name = "CallUUID"
     default_to_number = "+15005550009"
     default_account_id = SIMULATED_AUTH_ID
     stream_user_agent: str | None = None

@@ -23,6 +23,7 @@ class TwilioDialect:
 
     name = "twilio"
     label = "Twilio"
+    call_id_name = "CallSid"
     default_to_number = "+15005550006"
     default_account_id = SIMULATED_ACCOUNT_SID
     stream_user_agent: str | None = "Twilio.TmeWs/1.0"
