@@ -4,6 +4,7 @@ recording half of a fake server's end of one stream."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import math
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+
+from calls.simulator import CallResult, ClearRecord
 
 SILENCE = b"\xff"
 TIMEOUT_S = 10
@@ -34,6 +37,15 @@ def tone(n_bytes: int, hz: float = 400.0) -> bytes:
 
 def is_loud(payload: bytes) -> bool:
     return any(byte != 0xFF for byte in payload)
+
+
+def payload(message: dict[str, Any]) -> bytes:
+    """The audio of a caller ``media`` message (Twilio's and Plivo's have the same ``media.payload``)."""
+    return base64.b64decode(message["media"]["payload"])
+
+
+def loud(message: dict[str, Any]) -> bool:
+    return is_loud(payload(message))
 
 
 class StreamRecorder:
@@ -64,3 +76,34 @@ class StreamRecorder:
 
     def events(self, event: str) -> list[dict[str, Any]]:
         return [message for message in self.received if message["event"] == event]
+
+
+# --- what every carrier's barge-in must look like to the caller -------------------------
+
+
+def assert_cleared_mid_answer(result: CallResult, *, answer: bytes, first_mark_bytes: int, stale: bytes) -> ClearRecord:
+    """One clear while ``answer`` played, after its first mark; ``stale`` audio came after it."""
+    (clear,) = result.clears
+    assert clear.was_playing
+    assert first_mark_bytes <= clear.played_bytes_total < len(answer)
+    assert clear.played_bytes_total + clear.dropped_bytes == len(answer)
+    assert clear.played_in_run == clear.played_since_last_clear == clear.played_bytes_total
+    assert result.played_ms_at_clear == [clear.played_bytes_total // 8]
+    assert clear.received_after_bytes == len(stale) and result.audio_after_clear == [len(stale)]
+    assert bytes(result.played) == answer[: clear.played_bytes_total] + stale
+    assert [s.cleared for s in result.segments] == [True, False]
+    assert result.ended_by == "answered"
+    return clear
+
+
+def assert_barged_in(result: CallResult, *, after_ms: int, greeting_bytes: int) -> ClearRecord:
+    """The caller talked over the greeting ``after_ms`` after it started; the server cleared it."""
+    greeting = result.segments[0]
+    assert result.utterance_started_ms == greeting.start_ms + after_ms
+    (clear,) = result.clears
+    # The first loud frame left once after_ms + 20 ms of greeting had played.
+    heard_ms = after_ms + 20
+    assert clear.was_playing and heard_ms * 8 <= clear.played_in_run < greeting_bytes
+    assert clear.played_ms_at_clear == clear.played_in_run // 8 >= heard_ms
+    assert greeting.cleared and greeting.played_bytes == clear.played_in_run
+    return clear

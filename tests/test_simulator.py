@@ -39,7 +39,18 @@ from calls.simulator import (
     run_many,
 )
 
-from .simulator_helpers import SILENCE, TIMEOUT_S, StreamRecorder, is_loud, tone, ulaw
+from .simulator_helpers import (
+    SILENCE,
+    TIMEOUT_S,
+    StreamRecorder,
+    assert_barged_in,
+    assert_cleared_mid_answer,
+    is_loud,
+    loud,
+    payload,
+    tone,
+    ulaw,
+)
 
 TOKEN = "test-auth-token"
 BASE_URL = "https://voice.example.test"
@@ -235,14 +246,6 @@ class FakeStream(StreamRecorder):
 
     async def mark(self, name: str) -> None:
         await self.send("mark", mark={"name": name})
-
-
-def payload(message: dict[str, Any]) -> bytes:
-    return base64.b64decode(message["media"]["payload"])
-
-
-def loud(message: dict[str, Any]) -> bool:
-    return is_loud(payload(message))
 
 
 Behaviour = Callable[[FakeStream], Awaitable[None]]
@@ -453,18 +456,10 @@ async def test_clear_echoes_pending_marks_at_once_and_drops_queued_audio() -> No
 
     names = [m["mark"]["name"] for m in fake.streams[0].events("mark")]
     assert names == ["early", "late", "later"] == result.marks_echoed
-    (clear,) = result.clears
-    assert clear.marks_echoed == ["late", "later"] and clear.was_playing
-    assert 800 <= clear.played_bytes_total < 8000
-    assert clear.played_bytes_total + clear.dropped_bytes == 8000
-    assert clear.played_in_run == clear.played_since_last_clear == clear.played_bytes_total
+    clear = assert_cleared_mid_answer(result, answer=tone(8000), first_mark_bytes=800, stale=stale)
+    assert clear.marks_echoed == ["late", "later"] and clear.marks_dropped == []
     assert [e.played_bytes for e in result.mark_echoes[1:]] == [clear.played_bytes_total] * 2
     assert all(e.by_clear for e in result.mark_echoes[1:])
-    assert result.played_ms_at_clear == [clear.played_bytes_total // 8]
-    assert clear.received_after_bytes == 320 and result.audio_after_clear == [320]
-    assert bytes(result.played) == tone(8000)[: clear.played_bytes_total] + stale
-    assert [s.cleared for s in result.segments] == [True, False]
-    assert result.ended_by == "answered"
 
 
 @pytest.mark.asyncio
@@ -486,14 +481,8 @@ async def test_barge_in_talks_over_the_greeting() -> None:
         script.drained_after_ms = 100
         result = await call_for(fake).run(script)
 
-    greeting = result.segments[0]
-    assert result.utterance_started_ms == greeting.start_ms + 200
+    clear = assert_barged_in(result, after_ms=200, greeting_bytes=16000)
     assert seen["first_loud"]["media"]["timestamp"] == str(result.utterance_started_ms)
-    (clear,) = result.clears
-    # The first loud frame left after 220 ms of greeting had played: 1760 bytes.
-    assert clear.was_playing and 1760 <= clear.played_in_run < 16000
-    assert clear.played_ms_at_clear == clear.played_in_run // 8 >= 220
-    assert greeting.cleared and greeting.played_bytes == clear.played_in_run
     assert result.mark_echoes == [
         MarkEcho("greeting-end", result.mark_echoes[0].at_ms, clear.played_bytes_total, True),
         MarkEcho("answer-end", result.mark_echoes[1].at_ms, clear.played_bytes_total + 480, False),

@@ -50,7 +50,16 @@ from calls.simulator import (
 )
 
 from .servers import PrivateCertificates
-from .simulator_helpers import SILENCE, TIMEOUT_S, StreamRecorder, is_loud, tone
+from .simulator_helpers import (
+    SILENCE,
+    TIMEOUT_S,
+    StreamRecorder,
+    assert_barged_in,
+    assert_cleared_mid_answer,
+    loud,
+    payload,
+    tone,
+)
 
 TOKEN = "plivo-auth-token"
 BASE_URL = "https://voice.example.test"
@@ -154,14 +163,6 @@ class PlivoStream(StreamRecorder):
 
     async def checkpoint(self, name: str) -> None:
         await self.send(act.PlaceMark(name=name))
-
-
-def payload(message: dict[str, Any]) -> bytes:
-    return base64.b64decode(message["media"]["payload"])
-
-
-def loud(message: dict[str, Any]) -> bool:
-    return is_loud(payload(message))
 
 
 def named(name: str) -> Callable[[dict[str, Any]], bool]:
@@ -377,16 +378,9 @@ async def test_clear_audio_drops_pending_checkpoints_and_is_acknowledged() -> No
     assert ack == {"event": "clearedAudio", "sequenceNumber": ack["sequenceNumber"], "streamId": result.stream_sid}
     assert isinstance(ack["sequenceNumber"], int) and parsed(ack) is None  # the core needs nothing from it
     assert [m["name"] for m in fake.streams[0].events("playedStream")] == ["early"] == result.marks_echoed
-    (clear,) = result.clears
-    assert clear.marks_echoed == [] and clear.marks_dropped == ["late", "later"] and clear.was_playing
-    assert 800 <= clear.played_bytes_total < 8000
-    assert clear.played_bytes_total + clear.dropped_bytes == 8000
-    assert clear.played_in_run == clear.played_since_last_clear == clear.played_bytes_total
-    assert result.played_ms_at_clear == [clear.played_bytes_total // 8]
-    assert clear.received_after_bytes == 320 and result.audio_after_clear == [320]
-    assert bytes(result.played) == tone(8000)[: clear.played_bytes_total] + stale
-    assert [s.cleared for s in result.segments] == [True, False]
-    assert result.ended_by == "answered" and result.hangup_webhook_status == 200
+    clear = assert_cleared_mid_answer(result, answer=tone(8000), first_mark_bytes=800, stale=stale)
+    assert clear.marks_echoed == [] and clear.marks_dropped == ["late", "later"]
+    assert result.hangup_webhook_status == 200
 
 
 @pytest.mark.asyncio
@@ -407,13 +401,8 @@ async def test_barge_in_talks_over_the_greeting_as_on_twilio() -> None:
         script = CallScript(caller_audio=tone(3200), barge_in_after_ms=200, drained_after_ms=100)
         result = await call_for(fake).run(script)
 
-    greeting = result.segments[0]
-    assert result.utterance_started_ms == greeting.start_ms + 200
+    clear = assert_barged_in(result, after_ms=200, greeting_bytes=16000)
     assert seen["first_loud"]["media"]["timestamp"] == str(result.utterance_started_ms)
-    (clear,) = result.clears
-    assert clear.was_playing and 1760 <= clear.played_in_run < 16000
-    assert clear.played_ms_at_clear == clear.played_in_run // 8 >= 220
-    assert greeting.cleared and greeting.played_bytes == clear.played_in_run
     assert clear.marks_dropped == ["greeting-end"]
     assert result.mark_echoes == [
         MarkEcho("answer-end", result.mark_echoes[0].at_ms, clear.played_bytes_total + 480, False),

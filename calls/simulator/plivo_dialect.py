@@ -14,15 +14,14 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
 from plivo.utils.signature_v3 import construct_get_url, construct_post_url, get_signature_v3
 
 from calls.simulator.dialect import CallInfo, Message, StreamContext, WebhookRequest
-from calls.simulator.webhook import Refusal, StreamInstruction
-from calls.simulator.wire import Clear, Malformed, Mark, ServerMessage, decode_media, media_body
+from calls.simulator.webhook import Refusal, StreamInstruction, read_response, spoken_refusal
+from calls.simulator.wire import Clear, Malformed, Mark, ServerMessage, decode_media, load_object, media_body
 
 ANSWER_PATH = "/plivo/answer/"
 HANGUP_PATH = "/plivo/hangup/"
@@ -56,12 +55,9 @@ def http_form(ws_url: str) -> str:
 
 def parse_plivo_xml(body: str) -> StreamInstruction | Refusal:
     """Read the answer XML the way Plivo acts on it for our purposes."""
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        return Refusal(say_text=None, error=f"answer XML is not XML: {exc}")
-    if root.tag != "Response":
-        return Refusal(say_text=None, error=f"answer XML root is <{root.tag}>, not <Response>")
+    root = read_response(body, "answer XML")
+    if isinstance(root, Refusal):
+        return root
     stream = root.find("Stream")
     if stream is not None and (stream.text or "").strip():
         errors = tuple(
@@ -73,20 +69,16 @@ def parse_plivo_xml(body: str) -> StreamInstruction | Refusal:
         pairs = (pair.partition("=") for pair in headers.split(",") if pair.strip())
         parameters = {key.strip(): value.strip() for key, _, value in pairs}
         return StreamInstruction(url=(stream.text or "").strip(), custom_parameters=parameters, errors=errors)
-    speaks = [(speak.text or "").strip() for speak in root.iter("Speak")]
-    if speaks or root.find("Hangup") is not None:
-        return Refusal(say_text=" ".join(s for s in speaks if s) or None)
-    return Refusal(say_text=None, error="answer XML has neither <Stream>URL</Stream> nor <Speak>")
+    return spoken_refusal(root, "Speak") or Refusal(
+        say_text=None, error="answer XML has neither <Stream>URL</Stream> nor <Speak>"
+    )
 
 
 def parse_plivo_server_message(raw: str | bytes, stream_id: str) -> ServerMessage:
     """Parse one websocket message from the server to Plivo (``playAudio``, ``checkpoint``, ``clearAudio``)."""
-    try:
-        message = json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
-        message = None
-    if not isinstance(message, dict):
-        return Malformed(f"not a JSON text object: {raw[:80]!r}")
+    message = load_object(raw)
+    if isinstance(message, Malformed):
+        return message
     event = message.get("event")
     if event == "playAudio":
         media = message.get("media")

@@ -43,14 +43,20 @@ class Malformed:
 ServerMessage = PlayAudio | Mark | Clear | Malformed
 
 
-def parse_server_message(raw: str | bytes, stream_sid: str) -> ServerMessage:
-    """Parse one websocket message from the server to Twilio."""
+def load_object(raw: str | bytes) -> dict[str, Any] | Malformed:
+    """A server message as a JSON object; the carriers ignore anything else (binary frames too)."""
     try:
         message = json.loads(raw) if isinstance(raw, str) else None
     except ValueError:
         message = None
-    if not isinstance(message, dict):
-        return Malformed(f"not a JSON text object: {raw[:80]!r}")
+    return message if isinstance(message, dict) else Malformed(f"not a JSON text object: {raw[:80]!r}")
+
+
+def parse_server_message(raw: str | bytes, stream_sid: str) -> ServerMessage:
+    """Parse one websocket message from the server to Twilio."""
+    message = load_object(raw)
+    if isinstance(message, Malformed):
+        return message
     event = message.get("event")
     if event not in ("media", "mark", "clear"):
         return Malformed(f"unknown event {event!r}")
