@@ -1,4 +1,4 @@
-"""The HTTP half of a simulated Twilio call: the signed voice webhook and its TwiML."""
+"""The HTTP half of a simulated call: the webhook poster, answer XML reading, Twilio's signature and TwiML."""
 
 from __future__ import annotations
 
