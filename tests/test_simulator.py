@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import math
 import subprocess
 import sys
 import threading
@@ -19,7 +18,6 @@ import pytest
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Connect, VoiceResponse
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from calls.simulator import (
@@ -41,33 +39,24 @@ from calls.simulator import (
     run_many,
 )
 
+from .simulator_helpers import (
+    SILENCE,
+    TIMEOUT_S,
+    StreamRecorder,
+    assert_barged_in,
+    assert_cleared_mid_answer,
+    is_loud,
+    loud,
+    payload,
+    tone,
+    ulaw,
+)
+
 TOKEN = "test-auth-token"
 BASE_URL = "https://voice.example.test"
-SILENCE = b"\xff"
-TIMEOUT_S = 10
 
 
 # --- µ-law test audio -------------------------------------------------------------
-
-
-def ulaw(sample: int) -> int:
-    """G.711 µ-law encoding of one 16-bit linear sample."""
-    sign = 0x80 if sample < 0 else 0
-    magnitude = min(abs(sample), 32635) + 0x84
-    exponent = 7
-    while exponent > 0 and not magnitude & (0x4000 >> (7 - exponent)):
-        exponent -= 1
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return ~(sign | exponent << 4 | mantissa) & 0xFF
-
-
-def tone(n_bytes: int, hz: float = 400.0) -> bytes:
-    """A loud sine as 8 kHz µ-law."""
-    return bytes(ulaw(int(12000 * math.sin(2 * math.pi * hz * i / 8000))) for i in range(n_bytes))
-
-
-def is_loud(payload: bytes) -> bool:
-    return any(byte != 0xFF for byte in payload)
 
 
 def test_ulaw_encoder_matches_g711() -> None:
@@ -243,35 +232,10 @@ def test_simulator_imports_no_django() -> None:
 # --- a tiny fake server: webhook poster + media-stream websocket ----------------
 
 
-class FakeStream:
+class FakeStream(StreamRecorder):
     """The server side of one media stream, as a test drives it."""
 
-    def __init__(self, ws: ServerConnection) -> None:
-        self.ws = ws
-        self.received: list[dict[str, Any]] = []
-        self.stream_sid = ""
-        self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-
-    async def read_all(self) -> None:
-        try:
-            async for raw in self.ws:
-                message = json.loads(raw)
-                self.received.append(message)
-                self._inbox.put_nowait(message)
-        except ConnectionClosed:
-            pass
-        finally:
-            self._inbox.put_nowait(None)
-
-    async def next(self, event: str, where: Callable[[dict[str, Any]], bool] = lambda _: True) -> dict[str, Any]:
-        """The next message of this kind (earlier ones stay in ``received``)."""
-        while (message := await self._inbox.get()) is not None:
-            if message["event"] == event and where(message):
-                return message
-        raise AssertionError(f"stream ended while waiting for {event}")
-
-    def events(self, event: str) -> list[dict[str, Any]]:
-        return [message for message in self.received if message["event"] == event]
+    stream_sid = ""
 
     async def send(self, event: str, **body: Any) -> None:
         message = {"event": event, "streamSid": self.stream_sid, **body}
@@ -282,14 +246,6 @@ class FakeStream:
 
     async def mark(self, name: str) -> None:
         await self.send("mark", mark={"name": name})
-
-
-def payload(message: dict[str, Any]) -> bytes:
-    return base64.b64decode(message["media"]["payload"])
-
-
-def loud(message: dict[str, Any]) -> bool:
-    return is_loud(payload(message))
 
 
 Behaviour = Callable[[FakeStream], Awaitable[None]]
@@ -500,18 +456,10 @@ async def test_clear_echoes_pending_marks_at_once_and_drops_queued_audio() -> No
 
     names = [m["mark"]["name"] for m in fake.streams[0].events("mark")]
     assert names == ["early", "late", "later"] == result.marks_echoed
-    (clear,) = result.clears
-    assert clear.marks_echoed == ["late", "later"] and clear.was_playing
-    assert 800 <= clear.played_bytes_total < 8000
-    assert clear.played_bytes_total + clear.dropped_bytes == 8000
-    assert clear.played_in_run == clear.played_since_last_clear == clear.played_bytes_total
+    clear = assert_cleared_mid_answer(result, answer=tone(8000), first_mark_bytes=800, stale=stale)
+    assert clear.marks_echoed == ["late", "later"] and clear.marks_dropped == []
     assert [e.played_bytes for e in result.mark_echoes[1:]] == [clear.played_bytes_total] * 2
     assert all(e.by_clear for e in result.mark_echoes[1:])
-    assert result.played_ms_at_clear == [clear.played_bytes_total // 8]
-    assert clear.received_after_bytes == 320 and result.audio_after_clear == [320]
-    assert bytes(result.played) == tone(8000)[: clear.played_bytes_total] + stale
-    assert [s.cleared for s in result.segments] == [True, False]
-    assert result.ended_by == "answered"
 
 
 @pytest.mark.asyncio
@@ -533,14 +481,8 @@ async def test_barge_in_talks_over_the_greeting() -> None:
         script.drained_after_ms = 100
         result = await call_for(fake).run(script)
 
-    greeting = result.segments[0]
-    assert result.utterance_started_ms == greeting.start_ms + 200
+    clear = assert_barged_in(result, after_ms=200, greeting_bytes=16000)
     assert seen["first_loud"]["media"]["timestamp"] == str(result.utterance_started_ms)
-    (clear,) = result.clears
-    # The first loud frame left after 220 ms of greeting had played: 1760 bytes.
-    assert clear.was_playing and 1760 <= clear.played_in_run < 16000
-    assert clear.played_ms_at_clear == clear.played_in_run // 8 >= 220
-    assert greeting.cleared and greeting.played_bytes == clear.played_in_run
     assert result.mark_echoes == [
         MarkEcho("greeting-end", result.mark_echoes[0].at_ms, clear.played_bytes_total, True),
         MarkEcho("answer-end", result.mark_echoes[1].at_ms, clear.played_bytes_total + 480, False),

@@ -11,7 +11,7 @@ CLEAR_WINDOW_MS = 200  # audio arriving this soon after a clear is stale audio
 
 @dataclass
 class ClearRecord:
-    """One ``clear`` from the server and what the caller had heard when it arrived.
+    """One clear (``clear``, ``clearAudio``) from the server and what the caller had heard then.
 
     - ``played_bytes_total``: agent audio played since the stream started.
     - ``played_since_last_clear``: played between the previous clear (or stream start)
@@ -24,6 +24,8 @@ class ClearRecord:
     - ``received_after_bytes``: outbound media bytes received after this clear and
       before the next one; ``received_within_window_bytes``: of those, received within
       ``CLEAR_WINDOW_MS``, i.e. stale audio a correct bridge never sends.
+    - ``marks_echoed``: pending marks the clear answered at once (Twilio);
+      ``marks_dropped``: pending checkpoints it dropped unanswered (Plivo).
     """
 
     at_ms: int
@@ -35,6 +37,7 @@ class ClearRecord:
     marks_echoed: list[str]
     received_after_bytes: int = 0
     received_within_window_bytes: int = 0
+    marks_dropped: list[str] = field(default_factory=list)
 
     @property
     def played_ms_at_clear(self) -> int:
@@ -61,12 +64,15 @@ class MarkEcho:
 class CallResult:
     """Everything one simulated call saw. Times are ms after the ``start`` message.
 
-    ``ended_by`` is one of ``"refused"`` (non-200 webhook or no stream in the TwiML),
-    ``"handshake_failed"``, ``"answered"``, ``"hangup_after_ms"``, ``"max_call_ms"``,
-    ``"server_closed"`` or ``"error"``.
+    ``call_sid`` is the carrier's call id (Twilio's CallSid, Plivo's CallUUID), ``stream_sid``
+    its stream id. ``ended_by`` is one of ``"refused"`` (non-200 webhook or no stream in the
+    answer), ``"handshake_failed"``, ``"answered"``, ``"hangup_after_ms"``, ``"max_call_ms"``,
+    ``"server_closed"`` or ``"error"``. ``hangup_webhook_status`` is the server's answer to
+    the webhook posted after the call (Plivo's hangup URL); ``None`` when none was posted.
     """
 
     call_sid: str
+    carrier: str = "twilio"
     stream_sid: str = ""
     webhook_status: int | None = None
     webhook_body: str = ""
@@ -96,6 +102,8 @@ class CallResult:
     close_reason: str = ""
     ended_by: str = ""
     duration_ms: int = 0
+    hangup_webhook_status: int | None = None
+    hangup_webhook_body: str = ""
     protocol_errors: list[str] = field(default_factory=list)
     error: str | None = None
 

@@ -1,19 +1,20 @@
-"""The websocket half of a simulated Twilio call: one bidirectional Media Stream.
+"""The websocket half of a simulated call: one bidirectional media stream, in the carrier's dialect.
 
 One line clock drives both directions: tick k fires at ``t0 + k * 20 ms`` (t0 = the
 moment ``start`` was sent), scheduled on the monotonic clock so it never drifts. Each tick
 plays one outbound frame (echoing marks that fell due), asks the caller's script whether
 to hang up, presses due DTMF keys and sends one inbound 160-byte ``media`` frame. A late
 event loop catches up tick by tick, so frame counts depend on the script, not on timing.
-A receiver task feeds the server's ``media``/``mark``/``clear`` into the playback queue.
+A receiver task feeds the server's audio, marks and clears into the playback queue. Every
+message is written and read by the call's :class:`~calls.simulator.dialect.Dialect`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
-import secrets
 import ssl
 from collections.abc import Callable
 from dataclasses import asdict
@@ -22,31 +23,24 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from calls.simulator.dialect import Dialect, Message, StreamContext
 from calls.simulator.playback import FRAME_MS, PlaybackQueue
 from calls.simulator.results import CLEAR_WINDOW_MS, CallResult, ClearRecord, MarkEcho
 from calls.simulator.script import CallerTurn, CallScript
-from calls.simulator.webhook import StreamInstruction, sign
-from calls.simulator.wire import (
-    Clear,
-    Malformed,
-    Mark,
-    PlayAudio,
-    connected_message,
-    media_body,
-    parse_server_message,
-    start_body,
-)
+from calls.simulator.webhook import StreamInstruction
+from calls.simulator.wire import Clear, Malformed, Mark, PlayAudio
 
 logger = logging.getLogger(__name__)
 
-STREAM_USER_AGENT = "Twilio.TmeWs/1.0"
 OPEN_TIMEOUT_S = 10.0
 
 Emit = Callable[[str, dict[str, Any]], None]
+# Builds one numbered message from its sequence number; None: the dialect has no such message.
+Build = Callable[[int, StreamContext], Message | None]
 
 
 class MediaStream:
-    """One Media Stream from handshake to close; its findings go into ``result``."""
+    """One media stream from handshake to close; its findings go into ``result``."""
 
     def __init__(
         self,
@@ -57,15 +51,22 @@ class MediaStream:
         auth_token: str,
         account_sid: str,
         emit: Emit,
+        dialect: Dialect,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.instruction = instruction
         self.ssl_context = ssl_context  # for a wss:// server whose CA is not the system's
         self.result = result
         self.auth_token = auth_token
-        self.account_sid = account_sid
         self.emit = emit
-        self.stream_sid = "MZ" + secrets.token_hex(16)
+        self.dialect = dialect
+        self.stream_sid = dialect.new_stream_id()
+        self.context = StreamContext(
+            stream_id=self.stream_sid,
+            call_id=result.call_sid,
+            account_id=account_sid,
+            parameters=dict(instruction.custom_parameters),
+        )
         self.playback = PlaybackQueue()
         self.caller = CallerTurn(script)
         self.sequence = 0
@@ -113,19 +114,22 @@ class MediaStream:
 
     async def _open(self) -> bool:
         url = self.instruction.url
-        # Twilio signs the handshake over the stream URL with no params, sends no Origin.
-        headers = {"X-Twilio-Signature": sign(self.auth_token, url, {})}
+        # The carriers sign the handshake and send no Origin.
+        headers = self.dialect.handshake_headers(url, self.auth_token)
+        options: dict[str, Any] = {}
+        if self.dialect.stream_user_agent is not None:
+            options["user_agent_header"] = self.dialect.stream_user_agent
         # websockets refuses an ssl context for a ws:// URL; without one, wss:// uses the system CAs.
-        tls = {"ssl": self.ssl_context} if self.ssl_context and url.startswith("wss://") else {}
+        if self.ssl_context and url.startswith("wss://"):
+            options["ssl"] = self.ssl_context
         try:
             self._ws = await connect(
                 url,
                 additional_headers=headers,
-                user_agent_header=STREAM_USER_AGENT,
                 compression=None,
                 proxy=None,
                 open_timeout=OPEN_TIMEOUT_S,
-                **tls,
+                **options,
             )
         except InvalidStatus as exc:
             self.result.handshake_status = exc.response.status_code
@@ -142,25 +146,23 @@ class MediaStream:
         self.emit("handshake_failed", {"error": error})
 
     async def _send_opening(self) -> None:
-        await self.ws.send(json.dumps(connected_message()))
+        for message in self.dialect.preamble(self.context):
+            await self.ws.send(json.dumps(message))
         self.emit("connected", {"url": self.instruction.url})
-        start = start_body(
-            stream_sid=self.stream_sid,
-            account_sid=self.account_sid,
-            call_sid=self.result.call_sid,
-            custom_parameters=self.instruction.custom_parameters,
-        )
-        await self._send("start", {"start": start})
+        await self._send(self.dialect.start_message)
         self.t0 = asyncio.get_running_loop().time()
-        self.emit("start", {"streamSid": self.stream_sid})
+        self.emit("start", {"streamSid": self.stream_sid, "stream_id": self.stream_sid})
 
-    async def _send(self, event: str, body: dict[str, Any]) -> None:
+    async def _send(self, build: Build) -> bool:
+        """Send the next numbered message; False when the dialect has none of this kind."""
         # One lock, so sequence numbers reach the server in order from both tasks.
         async with self.send_lock:
+            message = build(self.sequence + 1, self.context)
+            if message is None:
+                return False
             self.sequence += 1
-            message = {"event": event, "sequenceNumber": str(self.sequence), **body}
-            message["streamSid"] = self.stream_sid
             await self.ws.send(json.dumps(message))
+            return True
 
     async def _clock(self, receiver: asyncio.Task[None]) -> str:
         loop = asyncio.get_running_loop()
@@ -181,7 +183,7 @@ class MediaStream:
         if reason is not None:
             return reason
         for digit in self.caller.digits_due(now_ms):
-            await self._send("dtmf", {"dtmf": {"track": "inbound_track", "digit": digit}})
+            await self._send(functools.partial(self.dialect.dtmf_message, digit=digit, timestamp_ms=now_ms))
             self.result.dtmf_sent.append(digit)
             self.emit("dtmf", {"digit": digit, "at_ms": now_ms})
         await self._send_caller_frame(now_ms - FRAME_MS)
@@ -206,8 +208,8 @@ class MediaStream:
         payload = caller.next_frame(frame_ms, self.playback)
         result.media_frames_sent += 1
         chunk = result.media_frames_sent
-        media = media_body(chunk=chunk, timestamp_ms=frame_ms, payload=payload)
-        await self._send("media", {"media": media})
+        media = functools.partial(self.dialect.media_message, chunk=chunk, timestamp_ms=frame_ms, payload=payload)
+        await self._send(media)
         result.caller_bytes_sent += payload
         result.utterance_bytes_sent += caller.script.caller_audio[position : caller.position]
         if caller.started_ms == frame_ms and not speaking:
@@ -218,7 +220,7 @@ class MediaStream:
             self.emit("utterance_end", {"at_ms": caller.ended_ms})
 
     async def _echo_mark(self, name: str, *, by_clear: bool) -> None:
-        await self._send("mark", {"mark": {"name": name}})
+        await self._send(functools.partial(self.dialect.mark_played_message, name=name))
         echo = MarkEcho(name, self.now_ms(), self.playback.played_total, by_clear)
         self.result.marks_echoed.append(name)
         self.result.mark_echoes.append(echo)
@@ -226,9 +228,8 @@ class MediaStream:
 
     async def _stop(self, reason: str) -> None:
         self.hanging_up = True
-        stop = {"accountSid": self.account_sid, "callSid": self.result.call_sid}
-        await self._send("stop", {"stop": stop})
-        self.result.stop_sent = True
+        # Twilio says stop before closing the socket; Plivo just closes it.
+        self.result.stop_sent = await self._send(self.dialect.stop_message)
         self.emit("hangup", {"reason": reason, "at_ms": self.now_ms()})
 
     async def _receive(self) -> None:
@@ -246,7 +247,7 @@ class MediaStream:
                 )
 
     async def _on_message(self, raw: str | bytes) -> None:
-        match parse_server_message(raw, self.stream_sid):
+        match self.dialect.parse_server_message(raw, self.context):
             case PlayAudio(audio):
                 self._on_audio(audio)
             case Mark(name):
@@ -255,8 +256,8 @@ class MediaStream:
             case Clear():
                 await self._on_clear()
             case Malformed(error):
-                # Twilio ignores such messages; we keep them to point at the bridge bug.
-                logger.warning("simulated Twilio ignored a message: %s", error)
+                # The carrier ignores such messages; we keep them to point at the bridge bug.
+                logger.warning("simulated %s ignored a message: %s", self.dialect.label, error)
                 self.result.protocol_errors.append(error)
                 self.emit("protocol_error", {"error": error})
 
@@ -274,7 +275,7 @@ class MediaStream:
         self.playback.enqueue_audio(audio)
 
     async def _on_clear(self) -> None:
-        playback = self.playback
+        playback, echoes = self.playback, self.dialect.echoes_marks_on_clear
         record = ClearRecord(
             at_ms=self.now_ms(),
             played_bytes_total=playback.played_total,
@@ -282,8 +283,10 @@ class MediaStream:
             played_in_run=playback.played_in_run,
             was_playing=playback.playing,
             dropped_bytes=playback.queued_bytes + playback.in_flight_bytes,
-            marks_echoed=playback.clear(),
+            marks_echoed=[],
         )
+        pending = playback.clear()  # Twilio echoes the pending marks; Plivo drops its checkpoints
+        record.marks_echoed, record.marks_dropped = (pending, []) if echoes else ([], pending)
         self.result.clears.append(record)
         self.emit(
             "clear",
@@ -297,6 +300,7 @@ class MediaStream:
             self._emit_played()
         for name in record.marks_echoed:  # Twilio echoes every pending mark at once
             await self._echo_mark(name, by_clear=True)
+        await self._send(self.dialect.cleared_message)  # Plivo's clearedAudio
 
     def _finish(self, reason: str) -> None:
         result = self.result

@@ -1,4 +1,4 @@
-"""The HTTP half of a simulated Twilio call: the signed voice webhook and its TwiML."""
+"""The HTTP half of a simulated call: the webhook poster, answer XML reading, Twilio's signature and TwiML."""
 
 from __future__ import annotations
 
@@ -55,10 +55,15 @@ def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class StreamInstruction:
-    """``<Connect><Stream url>`` with its ``<Parameter>``s."""
+    """``<Connect><Stream url>`` with its ``<Parameter>``s (Plivo: ``<Stream>`` and its extraHeaders).
+
+    ``errors``: what in the answer would break the call at the real carrier (the simulator
+    goes on, and records them as protocol errors).
+    """
 
     url: str
     custom_parameters: dict[str, str] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,19 +74,34 @@ class Refusal:
     error: str | None = None
 
 
-def parse_twiml(body: str) -> StreamInstruction | Refusal:
-    """Read the voice webhook's TwiML the way Twilio acts on it for our purposes."""
+def read_response(body: str, language: str) -> ET.Element | Refusal:
+    """The ``<Response>`` of an answer in ``language`` (TwiML, Plivo XML), or why there is none."""
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
-        return Refusal(say_text=None, error=f"TwiML is not XML: {exc}")
+        return Refusal(say_text=None, error=f"{language} is not XML: {exc}")
     if root.tag != "Response":
-        return Refusal(say_text=None, error=f"TwiML root is <{root.tag}>, not <Response>")
+        return Refusal(say_text=None, error=f"{language} root is <{root.tag}>, not <Response>")
+    return root
+
+
+def spoken_refusal(root: ET.Element, say_tag: str) -> Refusal | None:
+    """An answer that speaks (``<Say>``, ``<Speak>``) or hangs up without a stream."""
+    says = [(say.text or "").strip() for say in root.iter(say_tag)]
+    if says or root.find("Hangup") is not None:
+        return Refusal(say_text=" ".join(s for s in says if s) or None)
+    return None
+
+
+def parse_twiml(body: str) -> StreamInstruction | Refusal:
+    """Read the voice webhook's TwiML the way Twilio acts on it for our purposes."""
+    root = read_response(body, "TwiML")
+    if isinstance(root, Refusal):
+        return root
     stream = root.find("./Connect/Stream")
     if stream is not None and stream.get("url"):
         parameters = {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
         return StreamInstruction(url=stream.get("url", ""), custom_parameters=parameters)
-    says = [(say.text or "").strip() for say in root.iter("Say")]
-    if says or root.find("Hangup") is not None:
-        return Refusal(say_text=" ".join(s for s in says if s) or None)
-    return Refusal(say_text=None, error="TwiML has neither <Connect><Stream url> nor <Say>")
+    return spoken_refusal(root, "Say") or Refusal(
+        say_text=None, error="TwiML has neither <Connect><Stream url> nor <Say>"
+    )

@@ -1,7 +1,8 @@
 """Twilio Media Streams messages as the simulated Twilio writes and reads them.
 
 Pure: JSON text in, typed frozen events out, and builders for what Twilio sends. A
-message Twilio would not act on parses to :class:`Malformed` instead of raising.
+message Twilio would not act on parses to :class:`Malformed` instead of raising. The
+events (:data:`ServerMessage`) are every dialect's: Plivo's messages parse to them too.
 """
 
 from __future__ import annotations
@@ -42,14 +43,20 @@ class Malformed:
 ServerMessage = PlayAudio | Mark | Clear | Malformed
 
 
-def parse_server_message(raw: str | bytes, stream_sid: str) -> ServerMessage:
-    """Parse one websocket message from the server to Twilio."""
+def load_object(raw: str | bytes) -> dict[str, Any] | Malformed:
+    """A server message as a JSON object; the carriers ignore anything else (binary frames too)."""
     try:
         message = json.loads(raw) if isinstance(raw, str) else None
     except ValueError:
         message = None
-    if not isinstance(message, dict):
-        return Malformed(f"not a JSON text object: {raw[:80]!r}")
+    return message if isinstance(message, dict) else Malformed(f"not a JSON text object: {raw[:80]!r}")
+
+
+def parse_server_message(raw: str | bytes, stream_sid: str) -> ServerMessage:
+    """Parse one websocket message from the server to Twilio."""
+    message = load_object(raw)
+    if isinstance(message, Malformed):
+        return message
     event = message.get("event")
     if event not in ("media", "mark", "clear"):
         return Malformed(f"unknown event {event!r}")
@@ -62,10 +69,11 @@ def parse_server_message(raw: str | bytes, stream_sid: str) -> ServerMessage:
     if event == "mark":
         name = body.get("name")
         return Mark(name) if isinstance(name, str) else Malformed("mark without a name")
-    return _parse_media(body.get("payload"))
+    return decode_media(body.get("payload"))
 
 
-def _parse_media(payload: Any) -> PlayAudio | Malformed:
+def decode_media(payload: Any) -> PlayAudio | Malformed:
+    """The base64 ``payload`` of a server audio message, as :class:`PlayAudio`."""
     if not isinstance(payload, str):
         return Malformed("media without a payload")
     try:

@@ -1,4 +1,4 @@
-"""`manage.py simulate_call`: place a call against a running server, as Twilio would."""
+"""`manage.py simulate_call`: place a call against a running server, as Twilio (or Plivo) would."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from calls.audio import load_clip
 from calls.models import Call, TranscriptItem
-from calls.simulator import CallResult, CallScript, SimulatedCall
+from calls.simulator import DIALECTS, CallResult, CallScript, SimulatedCall
 
 POLL_SECONDS = 0.25
+
+
+def carrier_token(carrier: str) -> str:
+    """The carrier's auth token from the settings (TWILIO_AUTH_TOKEN, PLIVO_AUTH_TOKEN…)."""
+    name = getattr(settings, "CARRIER_TOKEN_SETTINGS", {}).get(carrier, f"{carrier.upper()}_AUTH_TOKEN")
+    return getattr(settings, name, "")
 
 
 def transcript_line(item: TranscriptItem) -> str:
@@ -28,8 +34,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--base-url", default=settings.PUBLIC_URL or "http://127.0.0.1:8000")
+        parser.add_argument(
+            "--carrier", choices=sorted(DIALECTS), default="twilio", help="place the call as this carrier would"
+        )
         parser.add_argument("--from", dest="from_number", default="+15550100001")
-        parser.add_argument("--to", dest="to_number", default="+15005550006")
+        parser.add_argument(
+            "--to",
+            dest="to_number",
+            default="",
+            help="the number called (default: the carrier's demo number, +15005550006 or +15005550009 on Plivo)",
+        )
+        parser.add_argument(
+            "--auth-token",
+            default=None,
+            help="sign with this token (default: the carrier's token from the settings, e.g. PLIVO_AUTH_TOKEN)",
+        )
         parser.add_argument(
             "--barge-in",
             nargs="?",
@@ -53,15 +72,21 @@ class Command(BaseCommand):
             barge_in_after_ms=options["barge_in"],
             hangup_after_ms=options["hangup_after"],
         )
+        carrier = options["carrier"]
+        auth_token = options["auth_token"] or carrier_token(carrier)
+        if not auth_token:
+            raise CommandError(f"No {carrier} auth token: set it in the settings or pass --auth-token")
         call = SimulatedCall(
             base_url=options["base_url"],
-            auth_token=settings.TWILIO_AUTH_TOKEN,
+            auth_token=auth_token,
             from_number=options["from_number"],
             to_number=options["to_number"],
             on_event=self._progress,
             cafile=options["cafile"],
+            carrier=carrier,
         )
-        self.stdout.write(f"Calling {call.to_number} from {call.from_number} (CallSid {call.call_sid})")
+        call_id = f"{call.dialect.call_id_name} {call.call_sid}"
+        self.stdout.write(f"Calling {call.to_number} from {call.from_number} ({call_id})")
         result = asyncio.run(self._run(call, script))
         self._report(result)
 
