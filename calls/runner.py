@@ -17,7 +17,7 @@ from calls import services
 from calls.audio import load_clip
 from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
-from calls.bridge.events import ProtocolError, StreamStarted
+from calls.bridge.events import ProtocolError, StreamStarted, StreamStopped
 from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.phase import Phase
 from calls.bridge.session import CallSession
@@ -103,7 +103,9 @@ class CallRunner:
             await self.execute(self.session.on_telephony(event, arrived))
 
     async def caller_gone(self) -> None:
-        """The media socket closed (after `stop`, or dropped)."""
+        """The media socket closed (after `stop`, or dropped; or, where it has no `stop`, the carrier hung up)."""
+        if self.telephony.close_is_stop:
+            await self.execute(self.session.on_telephony(StreamStopped(), now_ms()))
         await self.execute(self.session.carrier_closed(now_ms()))
         await self._shutdown()
 

@@ -95,14 +95,20 @@ def redis_server(workdir: Path) -> Iterator[str]:
         process.wait(10)
 
 
+PLIVO_E2E_TOKEN = "e2e-plivo-auth-token"
+
+
 def server_env(workdir: Path, **overrides: str) -> dict[str, str]:
     """The environment of a server process under test: a file database of its own, DEBUG on."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OPENAI_", "TWILIO_", "REDIS_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OPENAI_", "TWILIO_", "PLIVO_", "REDIS_"))
+    }
     env.update(
         DEBUG="on",
         SECRET_KEY="test-secret-key-for-e2e-only",
         DATABASE_URL=f"sqlite:///{workdir / 'e2e.sqlite3'}",
         TWILIO_AUTH_TOKEN="e2e-auth-token",
+        PLIVO_AUTH_TOKEN=PLIVO_E2E_TOKEN,
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",
     )

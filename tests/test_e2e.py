@@ -15,7 +15,7 @@ from calls.simulator import CallScript, SimulatedCall
 from calls.simulator.webhook import StreamInstruction, parse_twiml, requests_poster, sign
 from calls.standin import RealtimeStandin, StandinOptions
 
-from .servers import CallServer, call_server
+from .servers import PLIVO_E2E_TOKEN, CallServer, call_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
@@ -41,9 +41,19 @@ def server(tmp_path_factory, redis_url):
         yield served
 
 
-async def test_a_call_through_daphne_reaches_the_model_and_back(server):
+# Both carriers, through the same endpoints' code: each with its own webhook, signature and wire.
+CARRIERS = {"twilio": AUTH_TOKEN, "plivo": PLIVO_E2E_TOKEN}
+each_carrier = pytest.mark.parametrize("carrier", list(CARRIERS))
+
+
+def simulated(server, carrier: str) -> SimulatedCall:
+    return SimulatedCall(base_url=server.url, auth_token=CARRIERS[carrier], carrier=carrier)
+
+
+@each_carrier
+async def test_a_call_through_daphne_reaches_the_model_and_back(server, carrier):
     async with RealtimeStandin(port=server.standin_port) as standin:
-        call = SimulatedCall(base_url=server.url, auth_token=AUTH_TOKEN)
+        call = simulated(server, carrier)
         result = await call.run(CallScript(caller_audio=load_clip("caller_question"), hangup_after_ms=6000))
         model = await standin.wait_for_session()
         async with asyncio.timeout(10):
@@ -63,11 +73,13 @@ async def test_a_call_through_daphne_reaches_the_model_and_back(server):
     ]
     status, reason, tokens = server.call(call.call_sid)
     assert (status, reason) == ("completed", "caller_hung_up") and tokens > 0
+    assert server.rows("SELECT carrier FROM calls_call WHERE call_sid = ?", call.call_sid) == [(carrier,)]
 
 
-async def test_barge_in_over_the_greeting_truncates_to_what_the_caller_heard(server):
+@each_carrier
+async def test_barge_in_over_the_greeting_truncates_to_what_the_caller_heard(server, carrier):
     async with RealtimeStandin(port=server.standin_port) as standin:
-        call = SimulatedCall(base_url=server.url, auth_token=AUTH_TOKEN)
+        call = simulated(server, carrier)
         script = CallScript(caller_audio=load_clip("caller_question"), barge_in_after_ms=1200, hangup_after_ms=5000)
         result = await call.run(script)
         model = await standin.wait_for_session()

@@ -22,6 +22,7 @@ from calls.simulator import CallResult, CallScript, SimulatedCall
 from calls.standin import RealtimeStandin
 
 from .servers import (
+    PLIVO_E2E_TOKEN,
     CallServer,
     Nginx,
     PrivateCertificates,
@@ -112,8 +113,17 @@ async def place_twilio_call(site: Site, script: CallScript, on_event=None) -> tu
     return call.call_sid, await call.run(script)
 
 
-# Plivo (issue #13) will be one more entry: its simulator's call placed with the same cafile.
-CARRIERS = [Carrier("twilio", "/twilio/media/", place_twilio_call)]
+async def place_plivo_call(site: Site, script: CallScript, on_event=None) -> tuple[str, CallResult]:
+    call = SimulatedCall(
+        base_url=site.url, auth_token=PLIVO_E2E_TOKEN, cafile=str(site.certs.ca), on_event=on_event, carrier="plivo"
+    )
+    return call.call_sid, await call.run(script)
+
+
+CARRIERS = [
+    Carrier("twilio", "/twilio/media/", place_twilio_call),
+    Carrier("plivo", "/plivo/media/", place_plivo_call),
+]
 
 
 def transcript(site: Site, call_sid: str) -> list[tuple[str, str]]:

@@ -9,9 +9,12 @@ from .events import ModelEvent, TelephonyEvent
 
 
 class TelephonyWire(Protocol):
-    """A carrier's media-stream format (Twilio today; Plivo would be another file)."""
+    """A carrier's media-stream format (calls/carriers/<name>/wire.py)."""
 
     name: str
+    # The carrier ends a stream by closing its socket, with no `stop` message (Plivo): a close is
+    # then the caller hanging up, not the connection dropping.
+    close_is_stop: bool
 
     def parse(self, text: str) -> TelephonyEvent | None:
         """The event in one text frame; None for messages we don't use. Raises ProtocolError."""

@@ -54,6 +54,7 @@ class PlivoWire:
     """Parse Plivo's stream events; write playAudio, checkpoint and clearAudio messages."""
 
     name = "plivo"
+    close_is_stop = True  # Plivo sends no `stop`: the socket closes when the call ends
 
     def parse(self, text: str) -> TelephonyEvent | None:
         return json_frame(text, self._event)

@@ -22,6 +22,7 @@ class TwilioWire:
     """Parse Twilio's events; write media, mark and clear messages."""
 
     name = "twilio"
+    close_is_stop = False  # Twilio sends `stop`; a close without one is a dropped connection
 
     def parse(self, text: str) -> TelephonyEvent | None:
         return json_frame(text, self._event)
