@@ -56,11 +56,22 @@ for _ in range(100):
 else:
     sys.exit(f"the server did not answer {url}; see .demo/daphne.log")
 PYEOF
-echo "Server on $PUBLIC_URL. Placing a simulated call from +15550100001 to +15005550006..."
+echo "Server on $PUBLIC_URL. Placing a simulated Twilio call from +15550100001 to +15005550006..."
 $PY manage.py simulate_call --base-url "$PUBLIC_URL"
+echo
+echo "The same caller through Plivo, to +15005550009..."
+$PY manage.py simulate_call --carrier plivo --base-url "$PUBLIC_URL"
 
+# An MCP token for the demo login, made once per checkout like the login itself.
+if [ ! -f .demo/mcp_token ]; then
+  $PY manage.py mcp_token "$demo_user" --label demo | tail -n 1 > .demo/mcp_token
+  chmod 600 .demo/mcp_token
+fi
 echo
 echo "Admin:  $PUBLIC_URL/admin/   login: $demo_user / $demo_password"
-echo "Call again with: .venv/bin/python manage.py simulate_call --barge-in"
+echo "Calls:  $PUBLIC_URL/admin/calls/call/   (each call's transcript, tool calls and summary)"
+echo "MCP:    $PUBLIC_URL/mcp/   Authorization: Bearer <the token in .demo/mcp_token>"
+echo "        or over stdio: .venv/bin/python manage.py mcp_server --user $demo_user"
+echo "Call again with: .venv/bin/python manage.py simulate_call --barge-in   (or --carrier plivo)"
 echo "Serving until Ctrl-C (logs in .demo/)."
 wait
