@@ -22,6 +22,8 @@ test: $(VENV)/installed
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	# Strict types on the sans-io core and the carrier packages (settings in pyproject.toml).
+	$(PY) -m mypy --strict calls/bridge calls/carriers
 
 bench: $(VENV)/installed
 	$(PY) bench/run.py

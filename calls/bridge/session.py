@@ -140,7 +140,10 @@ class CallSession(ToolFlow):
         if self.phase is not Phase.LIVE or self.keypresses is Keypresses.OFF:
             return []
         text = f"The caller pressed the key {digit}."
-        note = [act.AddCallerNote(text), act.SaveTranscript(self.transcript.note(text, self._offset(now)))]
+        note: list[Action] = [
+            act.AddCallerNote(text),
+            act.SaveTranscript(self.transcript.note(text, self._offset(now))),
+        ]
         if self.keypresses is Keypresses.NOTE:
             return note
         return [*self._barge_in(now), *note, *self._respond()]

@@ -13,8 +13,8 @@ from . import actions as act
 from .actions import Action, EndReason
 from .effects import HangUpAfterSpeech, SetNoiseReduction, ToolEffect, TransferAfterSpeech
 from .phase import Phase
-from .playback import base64_size
-from .transcript import TOOL
+from .playback import PlaybackTracker, base64_size
+from .transcript import TOOL, Transcript
 
 HOLD_ITEM = "hold"  # playback of wait audio: accounted like speech, never truncated or transcribed
 NOISE_CHANGE_MIN_MS = 2000  # the model tends to repeat a mic-distance request: ignore quick repeats
@@ -40,7 +40,28 @@ class HandOff:
 
 
 class ToolFlow:
-    """Tool results, wait audio and hand-offs; state lives on the `CallSession`."""
+    """Tool results, wait audio and hand-offs; state lives on the `CallSession`.
+
+    The attributes and methods below are the session's, declared here so that the type checker
+    (mypy --strict in `make lint`) can follow the mixin.
+    """
+
+    phase: Phase
+    playback: PlaybackTracker
+    transcript: Transcript
+    hold_audio: tuple[str, ...]
+    _active_response: str | None
+    _tools_running: set[str]
+    _holding: bool
+    _handoff: HandOff | None
+    _noise: str | None
+    _noise_changed_at: float
+
+    def _finish(self, reason: EndReason, detail: str, now: float | None = None) -> list[Action]:
+        raise NotImplementedError
+
+    def _offset(self, now: float) -> int:
+        raise NotImplementedError
 
     def tool_result(
         self, call_id: str, name: str, output: str, now: float, effect: ToolEffect | None = None

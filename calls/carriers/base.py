@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.http import HttpRequest
 
 from calls.bridge.wire import TelephonyWire
+
+Scope = Mapping[str, Any]  # an ASGI connection scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ class Carrier(Protocol):
         """Whether its signature is valid for `url` instead (to say what a wrong PUBLIC_URL is)."""
         ...
 
-    def stream_is_signed(self, scope: Mapping) -> bool:
+    def stream_is_signed(self, scope: Scope) -> bool:
         """The media websocket's handshake carries the carrier's valid signature."""
         ...
 

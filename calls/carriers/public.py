@@ -8,8 +8,9 @@ from django.http import HttpRequest
 
 def public_url(request: HttpRequest) -> str:
     """The URL the carrier signed: PUBLIC_URL when set (ngrok, a proxy), else the request's own."""
-    if settings.PUBLIC_URL:
-        return settings.PUBLIC_URL + request.get_full_path()
+    base: str = settings.PUBLIC_URL
+    if base:
+        return base + request.get_full_path()
     return request.build_absolute_uri()
 
 
@@ -20,8 +21,8 @@ def shown_url(request: HttpRequest) -> str:
     chooses these headers. Each part is cut short, as it goes into a log line.
     """
     meta = request.META
-    scheme = meta.get("HTTP_X_FORWARDED_PROTO", request.scheme).split(",")[0].strip()[:16]
-    host = meta.get("HTTP_X_FORWARDED_HOST") or meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
+    scheme = str(meta.get("HTTP_X_FORWARDED_PROTO") or request.scheme or "http").split(",")[0].strip()[:16]
+    host = str(meta.get("HTTP_X_FORWARDED_HOST") or meta.get("HTTP_HOST") or meta.get("SERVER_NAME") or "")
     return f"{scheme}://{host.split(',')[0].strip()[:128]}{request.get_full_path()[:256]}"
 
 

@@ -25,7 +25,7 @@ def _extra_headers(headers: dict[str, str]) -> str:
 
 
 def _xml(response: plivoxml.ResponseElement) -> str:
-    return response.to_string(pretty=False)
+    return str(response.to_string(pretty=False))
 
 
 def stream_answer(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest
 
-from calls.carriers.base import ControlResult, FinalStatus, InboundCall
+from calls.carriers.base import ControlResult, FinalStatus, InboundCall, Scope
 from calls.carriers.public import public_url
 
 from . import answer, signatures
@@ -48,7 +46,7 @@ class PlivoCarrier:
             auth_token=settings.PLIVO_AUTH_TOKEN,
         )
 
-    def stream_is_signed(self, scope: Mapping) -> bool:
+    def stream_is_signed(self, scope: Scope) -> bool:
         return signatures.stream_signature_is_valid(
             scope, public_url=settings.PUBLIC_URL, auth_token=settings.PLIVO_AUTH_TOKEN
         )

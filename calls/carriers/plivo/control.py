@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 PLIVO_API = "https://api.plivo.com"
 
 
-class _Client(plivo.RestClient):
+class _Client(plivo.RestClient):  # type: ignore[misc]  # the SDK is untyped
     """The SDK's client, pinned to `api_url`.
 
     The SDK has no base-URL option: before each voice request it resets `base_uri` to module
@@ -93,8 +93,9 @@ class PlivoControl:
             return ControlResult(False, "a transfer needs a number and an http(s) aleg_url")
         update = self._client.calls.update
         # aleg_url may carry a token of ours: it stays out of the details, as the credentials do.
-        changes = {"call_uuid": call_id, "legs": "aleg", "aleg_url": aleg_url, "aleg_method": "POST"}
-        return await self._call(call_id, update, hide=(aleg_url,), **changes)
+        return await self._call(
+            call_id, update, hide=(aleg_url,), call_uuid=call_id, legs="aleg", aleg_url=aleg_url, aleg_method="POST"
+        )
 
     async def _call(
         self,

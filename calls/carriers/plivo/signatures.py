@@ -14,6 +14,8 @@ from collections.abc import Mapping
 
 from plivo.utils.signature_v3 import validate_v3_signature
 
+from calls.carriers.base import Scope
+
 logger = logging.getLogger(__name__)
 
 
@@ -36,14 +38,14 @@ def webhook_signature_is_valid(
         return False
 
 
-def _header(scope: Mapping, name: bytes) -> str:
+def _header(scope: Scope, name: bytes) -> str:
     for key, value in scope.get("headers") or ():
         if key.lower() == name:
-            return value.decode("latin-1")
+            return str(value.decode("latin-1"))
     return ""
 
 
-def stream_http_urls(scope: Mapping, *, public_url: str) -> list[str]:
+def stream_http_urls(scope: Scope, *, public_url: str) -> list[str]:
     """The URLs the stream handshake may be signed over: the http(s) form of the ws URL it opened.
 
     Plivo's own stream SDK checks `http://` whatever the scheme, so both forms are accepted
@@ -56,7 +58,7 @@ def stream_http_urls(scope: Mapping, *, public_url: str) -> list[str]:
     return [f"https://{host}{path}", f"http://{host}{path}"]
 
 
-def stream_signature_is_valid(scope: Mapping, *, public_url: str, auth_token: str) -> bool:
+def stream_signature_is_valid(scope: Scope, *, public_url: str, auth_token: str) -> bool:
     """Check the websocket handshake's X-Plivo-Signature-V3: Plivo signs it as a GET of the stream URL."""
     try:
         signature = _header(scope, b"x-plivo-signature-v3")

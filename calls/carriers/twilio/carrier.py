@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.conf import settings
 from django.http import HttpRequest
 
-from calls.carriers.base import FinalStatus, InboundCall
+from calls.carriers.base import FinalStatus, InboundCall, Scope
 from calls.carriers.public import public_url
 
 from . import answer, signatures
@@ -34,7 +32,7 @@ class TwilioCarrier:
         signature = request.headers.get(self.signature_header, "")
         return signatures.signature_is_valid(url, request.POST.dict(), signature)
 
-    def stream_is_signed(self, scope: Mapping) -> bool:
+    def stream_is_signed(self, scope: Scope) -> bool:
         return signatures.stream_signature_is_valid(scope)
 
     def inbound_call(self, request: HttpRequest) -> InboundCall | None:

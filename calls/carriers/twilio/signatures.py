@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from twilio.request_validator import RequestValidator
 
+from calls.carriers.base import Scope
+
 
 def signature_is_valid(url: str, params: dict[str, str], signature: str) -> bool:
-    token = settings.TWILIO_AUTH_TOKEN
-    return bool(token and signature) and RequestValidator(token).validate(url, params, signature)
+    token: str = settings.TWILIO_AUTH_TOKEN
+    return bool(token and signature) and bool(RequestValidator(token).validate(url, params, signature))
 
 
-def stream_urls(scope: dict) -> list[str]:
+def stream_urls(scope: Scope) -> list[str]:
     """The websocket URLs Twilio may have opened (and signed), as the TwiML named them.
 
     With PUBLIC_URL, exactly its host and scheme. Without it, the Host header with both
@@ -31,7 +33,7 @@ def stream_urls(scope: dict) -> list[str]:
     ]
 
 
-def stream_signature_is_valid(scope: dict) -> bool:
+def stream_signature_is_valid(scope: Scope) -> bool:
     """Check the handshake's X-Twilio-Signature: Twilio signs the stream URL with no parameters.
 
     Required: a handshake without one is refused before anything is opened for it.
