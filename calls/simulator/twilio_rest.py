@@ -8,13 +8,10 @@ can be programmed per CallSid (a refusal, a 5xx, or no answer at all, to test ti
 
 from __future__ import annotations
 
-import base64
-import json
 import re
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
+from dataclasses import dataclass
+
+from calls.simulator.fake_rest import FakeRestServer, Reply
 
 CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>[^/]+)\.json$")
 
@@ -37,95 +34,36 @@ class Answer:
     hang: bool = False
 
 
-@dataclass
-class FakeTwilioRest:
-    account_sid: str
-    auth_token: str
-    requests: list[RestRequest] = field(default_factory=list)
-    answers: dict[str, Answer] = field(default_factory=dict)
+def _error(status: int, code: int, message: str) -> Reply:
+    return status, {"code": code, "message": message, "status": status}
 
-    def __post_init__(self) -> None:
-        self._released = threading.Event()  # lets hanging requests finish when the fake stops
-        self._recorded = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FakeTwilioRest:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._released.set()
-        self._server.shutdown()
-        self._server.server_close()
+class FakeTwilioRest(FakeRestServer):
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        super().__init__(account_sid, auth_token)
+        self.account_sid = account_sid
+        self.answers: dict[str, Answer] = {}
 
     def answer(self, call_sid: str, answer: Answer) -> None:
         self.answers[call_sid] = answer
 
-    def wait_for_requests(self, count: int, timeout: float = 10) -> list[RestRequest]:
-        """The first `count` requests, once they have arrived."""
-        with self._recorded:
-            self._recorded.wait_for(lambda: len(self.requests) >= count, timeout)
-            return self.requests[:count]
+    def unauthorised(self) -> Reply:
+        return _error(401, 20003, "Authenticate")
 
-    # --- serving -------------------------------------------------------------------------
-
-    def _authorised(self, header: str) -> bool:
-        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        return header == f"Basic {expected}"
-
-    def _respond(self, request: RestRequest) -> tuple[int, dict]:
+    def serve(self, method: str, path: str, body: dict[str, str]) -> Reply:
+        match = CALL_PATH.match(path)
+        if method != "POST" or match is None or match["account"] != self.account_sid:
+            return _error(404, 20404, "The requested resource was not found")
+        request = RestRequest("POST", path, body, match["sid"])
+        self.record(request)
         answer = self.answers.get(request.call_sid, Answer())
         if answer.hang:
-            self._released.wait()
-            return 503, {"code": 20503, "message": "released", "status": 503}
+            self.hang()
+            return _error(503, 20503, "released")
         if answer.status >= 400:
-            return answer.status, {
-                "code": answer.code or answer.status,
-                "message": answer.message,
-                "status": answer.status,
-            }
-        status = request.form.get("Status", "in-progress")
-        return 200, {"sid": request.call_sid, "account_sid": self.account_sid, "status": status}
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = dict(parse_qsl(self.rfile.read(length).decode()))
-                match = CALL_PATH.match(self.path)
-                if not fake._authorised(self.headers.get("Authorization", "")):
-                    self._send(401, {"code": 20003, "message": "Authenticate", "status": 401})
-                    return
-                if match is None or match["account"] != fake.account_sid:
-                    self._send(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
-                    return
-                request = RestRequest("POST", self.path, form, match["sid"])
-                with fake._recorded:
-                    fake.requests.append(request)
-                    fake._recorded.notify_all()
-                self._send(*fake._respond(request))
-
-            def _send(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:  # the client gave up waiting (a timeout test)
-                    pass
-
-            def log_message(self, format: str, *args: object) -> None:  # quiet: tests read `requests`
-                pass
-
-        return Handler
+            return _error(answer.status, answer.code or answer.status, answer.message)
+        return 200, {
+            "sid": request.call_sid,
+            "account_sid": self.account_sid,
+            "status": body.get("Status", "in-progress"),
+        }
