@@ -5,6 +5,15 @@ import pytest
 from agents.models import AccessPolicy, Agent, Caller, CallerGroup, PhoneNumber
 
 
+def pytest_report_header(config) -> str:
+    """Which engine this run tests: `make test` runs SQLite, then PostgreSQL (tests/postgres_run.py)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    where = f" at {database['HOST']}:{database['PORT']}" if database.get("HOST") else ""
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]}{where}"
+
+
 @pytest.fixture
 def demo_agent(db) -> Agent:
     return Agent.objects.create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import secrets
 import shutil
 import subprocess
@@ -95,7 +96,13 @@ def postgres_bindir() -> Path | None:
 
 def _as_cluster_owner() -> list[str]:
     """initdb and postgres refuse to run as root (CI runs as root): run them as Debian's `postgres` user."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if os.geteuid() != 0:
+        return []
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise RuntimeError("running as root with no `postgres` user to run PostgreSQL as") from None
+    return ["runuser", "-u", "postgres", "--"]
 
 
 def _run(command: list[str], what: str) -> None:

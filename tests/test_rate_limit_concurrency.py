@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from calls.models import Call, CallStatus
 
-from .concurrency import run_together
+from .database_helpers import run_together
 
 TOKEN = "test-auth-token-0123456789"
 VOICE = "http://testserver/twilio/voice/"

@@ -1,0 +1,131 @@
+"""What depends on the database engine, run on SQLite and (in make test's second pass) PostgreSQL.
+
+Post-call claims and transcript writes under simultaneous connections, and the migrations
+applied to an empty database. The rate limits have their own file (test_rate_limit_concurrency.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from calls import services
+from calls.bridge.actions import TranscriptEntry
+from calls.models import Call, CallStatus, DeliveryStatus, EmailDelivery, StepStatus, TranscriptItem
+from calls.postcall.services import _claim, call_notify
+from calls.store import CallStore
+
+from .database_helpers import ON_POSTGRESQL, run_together
+from .postcall_helpers import finished_call
+from .servers import manage, server_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SIMULTANEOUS = 8
+
+
+@pytest.fixture
+def call(demo_agent, demo_caller) -> Call:
+    demo_agent.notify_emails = "staff@example.com, owner@example.com"
+    demo_agent.save()
+    demo_caller.group.notify_emails = "group@example.com"
+    demo_caller.group.save()
+    return finished_call(demo_agent, demo_caller)
+
+
+# --- post-call: the deliveries are the lock ------------------------------------------------
+
+
+def test_notify_run_by_several_workers_at_once_emails_each_recipient_once(call):
+    """A redelivered task running beside the first (acks_late, a worker lost): nobody gets two emails."""
+    results = run_together(SIMULTANEOUS, lambda index: call_notify(call_id=call.pk))
+    assert sorted(m.to[0] for m in mail.outbox) == ["group@example.com", "owner@example.com", "staff@example.com"]
+    assert set(results) == {StepStatus.DONE}
+    assert set(EmailDelivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
+    assert Call.objects.get(pk=call.pk).notify_status == StepStatus.DONE
+
+
+def test_a_new_delivery_is_claimed_by_exactly_one_of_simultaneous_runs(call):
+    claims = run_together(SIMULTANEOUS, lambda index: _claim(call_id=call.pk, recipient="a@example.com", resend=False))
+    assert claims.count(True) == 1
+    assert EmailDelivery.objects.get(recipient="a@example.com").attempts == 1
+
+
+def test_a_failed_delivery_is_retried_by_exactly_one_of_simultaneous_runs(call):
+    EmailDelivery.objects.create(call=call, recipient="a@example.com", status=DeliveryStatus.FAILED, attempts=1)
+    claims = run_together(SIMULTANEOUS, lambda index: _claim(call_id=call.pk, recipient="a@example.com", resend=False))
+    assert claims.count(True) == 1
+    delivery = EmailDelivery.objects.get(recipient="a@example.com")
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENDING, 2)
+
+
+# --- transcripts: each call's turns in order while many calls write at once ----------------
+
+CALLS, TURNS = 10, 30
+
+
+def entry(order: int, text: str) -> TranscriptEntry:
+    return TranscriptEntry(key=f"item_{order}", order=order, role="agent", text=text, offset_ms=order * 100)
+
+
+async def test_many_calls_writing_at_once_keep_every_turn_in_order(demo_agent):
+    """Ten calls' writers run on the thread pool together; each turn is saved, then saved again (the
+    final text), so a reordered or lost write of one call shows as a wrong or missing row."""
+    now = timezone.now()
+    calls = [
+        await Call.objects.acreate(
+            call_sid=f"CA-load-{index:02d}", from_number="+15550100001", to_number="+15005550006",
+            agent=demo_agent, status=CallStatus.IN_PROGRESS, answered_at=now,
+        )
+        for index in range(CALLS)
+    ]  # fmt: skip
+    stores = [CallStore() for _ in calls]
+    for order in range(TURNS):
+        for call, store in zip(calls, stores, strict=True):
+            store.put(services.transcript_save, call_id=call.pk, entry=entry(order, "draft"))
+            store.put(services.transcript_save, call_id=call.pk, entry=entry(order, f"final {call.pk}.{order}"))
+    await asyncio.gather(*(store.drain() for store in stores))
+    for call in calls:
+        rows = [row async for row in TranscriptItem.objects.filter(call=call).values_list("order", "text")]
+        assert rows == [(order, f"final {call.pk}.{order}") for order in range(TURNS)]
+
+
+# --- migrations: an empty database is brought to the models' shape ----------------------
+
+
+def fresh_database_url(tmp_path) -> str:
+    """A new, empty database on the engine under test (the test database's server, on PostgreSQL)."""
+    if not ON_POSTGRESQL:
+        return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS migrate_from_zero")
+        cursor.execute("CREATE DATABASE migrate_from_zero")
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/migrate_from_zero"
+
+
+def search_indexes(url: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as db:
+        rows = db.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_search'").fetchall()
+    return {name for (name,) in rows}
+
+
+def test_migrations_apply_to_an_empty_database_and_the_search_indexes_come_and_go(tmp_path):
+    url = fresh_database_url(tmp_path)
+    env = server_env(tmp_path, DATABASE_URL=url)
+    try:
+        manage(env, "migrate", "--noinput")
+        if ON_POSTGRESQL:
+            assert search_indexes(url) == {"transcript_text_search", "call_summary_search"}
+        manage(env, "migrate", "calls", "0007", "--noinput")  # 0008 reversed: the indexes are dropped
+        if ON_POSTGRESQL:
+            assert search_indexes(url) == set()
+    finally:
+        if ON_POSTGRESQL:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP DATABASE IF EXISTS migrate_from_zero WITH (FORCE)")
