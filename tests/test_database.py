@@ -1,16 +1,21 @@
 """What depends on the database engine, run on SQLite and (in make test's second pass) PostgreSQL.
 
-Post-call claims and transcript writes under simultaneous connections, and the migrations
-applied to an empty database. The rate limits have their own file (test_rate_limit_concurrency.py).
+Post-call claims and transcript writes under simultaneous connections, the migrations applied
+to an empty database, and kept connections surviving a server that dropped them. The rate
+limits have their own file (test_rate_limit_concurrency.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from calls import services
@@ -19,9 +24,9 @@ from calls.models import Call, CallStatus, DeliveryStatus, EmailDelivery, StepSt
 from calls.postcall.services import _claim, call_notify
 from calls.store import CallStore
 
-from .database_helpers import ON_POSTGRESQL, run_together
+from .database_helpers import ON_POSTGRESQL, postgresql_only, run_together
 from .postcall_helpers import finished_call
-from .servers import manage, server_env
+from .servers import ROOT, manage, server_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SIMULTANEOUS = 8
@@ -129,3 +134,35 @@ def test_migrations_apply_to_an_empty_database_and_the_search_indexes_come_and_g
         if ON_POSTGRESQL:
             with connection.cursor() as cursor:
                 cursor.execute("DROP DATABASE IF EXISTS migrate_from_zero WITH (FORCE)")
+
+
+# --- persistent connections: kept per thread, replaced when the server dropped them ----------
+
+
+@postgresql_only
+def test_a_kept_connection_the_server_dropped_is_replaced_before_the_next_query(demo_number):
+    """A PostgreSQL restart or failover ends every kept connection; the next webhook must not fail."""
+    assert connection.settings_dict["CONN_MAX_AGE"] == 60 and connection.settings_dict["CONN_HEALTH_CHECKS"]
+
+    def backend_pid() -> int:
+        close_old_connections()  # what Django does at each request and Channels before each database call
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    with ThreadPoolExecutor(max_workers=1) as thread:  # one thread, as a pool thread of daphne
+        first = thread.submit(backend_pid).result()
+        assert thread.submit(backend_pid).result() == first  # kept, not reopened
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+        assert thread.submit(backend_pid).result() != first  # the health check found it dead
+        thread.submit(lambda: connection.close()).result()
+
+
+def test_the_url_s_connection_options_are_read_as_numbers_and_booleans(tmp_path):
+    code = "import json; from voiceagent import settings as s; d = s.DATABASES['default']"
+    code += "; print(json.dumps([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}?conn_max_age=600&conn_health_checks=false"
+    env = server_env(tmp_path, DATABASE_URL=url)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == [600, False]
