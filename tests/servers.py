@@ -220,10 +220,34 @@ class CallServer:
         assert found, self.process.output.tail()
 
     def rows(self, sql: str, *params) -> list[tuple]:
+        """Query the server's database; `?` placeholders, on SQLite or PostgreSQL alike."""
+        if self.env["DATABASE_URL"].startswith("postgres"):
+            import psycopg
+
+            with psycopg.connect(self.env["DATABASE_URL"]) as db:
+                return db.execute(sql.replace("?", "%s"), params).fetchall()
         import sqlite3
 
         with sqlite3.connect(self.database) as db:
             return db.execute(sql, params).fetchall()
+
+
+def e2e_database_url(workdir: Path) -> str:
+    """The database of the servers started for `workdir`: a SQLite file in it or, in make test's
+    PostgreSQL pass (DATABASE_URL=postgres://…), a database of its own on that cluster. Servers
+    given the same workdir share it, as the scale-out test's two processes share one database."""
+    outer = os.environ.get("DATABASE_URL", "")
+    if not outer.startswith("postgres"):
+        return f"sqlite:///{workdir / 'e2e.sqlite3'}"
+    import hashlib
+
+    import psycopg
+
+    name = "e2e_" + hashlib.sha256(str(workdir).encode()).hexdigest()[:16]
+    with psycopg.connect(outer, autocommit=True) as db:
+        if db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            db.execute(f"CREATE DATABASE {name}")
+    return f"{outer.rsplit('/', 1)[0]}/{name}"
 
 
 @contextmanager
@@ -234,7 +258,7 @@ def call_server(workdir: Path, server_class: type[CallServer] = CallServer, **ov
         workdir,
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         OPENAI_REALTIME_URL=f"ws://127.0.0.1:{standin_port}/v1/realtime",
-        **overrides,
+        **{"DATABASE_URL": e2e_database_url(workdir), **overrides},
     )
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
