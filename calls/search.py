@@ -1,8 +1,8 @@
 """Calls whose transcript or summary mentions some text: the admin's search and the MCP `search_calls`.
 
 On PostgreSQL, full-text search in English (stemmed, so "appointments" finds "appointment"),
-served by the GIN indexes of migration 0008. On SQLite, a plain case-insensitive fallback.
-Either way every word must appear in one turn, or in the summary.
+served by the GIN indexes of the `full_text_search_indexes` migration. On SQLite, a plain
+case-insensitive fallback. Either way every word must appear in one turn, or in the summary.
 """
 
 from __future__ import annotations

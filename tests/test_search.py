@@ -74,7 +74,7 @@ def test_postgresql_takes_web_search_syntax_and_never_raises_on_odd_input(calls)
 
 @postgresql_only
 def test_postgresql_answers_from_the_gin_indexes(calls):
-    """The query's expressions are the indexed ones (migration 0008): the planner can use both indexes."""
+    """The query's expressions are the indexed ones (migration `full_text_search_indexes`): both indexes are used."""
     matching = calls_matching(Call.objects.all(), "appointment")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be scanned anyway
