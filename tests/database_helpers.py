@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -38,3 +39,12 @@ def run_together(count: int, work: Callable[[int], T]) -> list[T]:
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(one, range(count)))
+
+
+def current_database_url(name: str | None = None) -> str:
+    """The DATABASE_URL of the database this test uses (or of database `name` on the same server),
+    for a subprocess (manage.py, daphne, the MCP server) that must see the rows the fixtures wrote."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        return f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST']}:{db['PORT']}/{name or db['NAME']}"
+    return f"sqlite:///{db['NAME']}"

@@ -24,7 +24,7 @@ from calls.models import Call, CallStatus, DeliveryStatus, EmailDelivery, StepSt
 from calls.postcall.services import _claim, call_notify
 from calls.store import CallStore
 
-from .database_helpers import ON_POSTGRESQL, postgresql_only, run_together
+from .database_helpers import ON_POSTGRESQL, current_database_url, postgresql_only, run_together
 from .postcall_helpers import finished_call
 from .servers import ROOT, manage, server_env
 
@@ -108,8 +108,7 @@ def fresh_database_url(tmp_path) -> str:
     with connection.cursor() as cursor:
         cursor.execute("DROP DATABASE IF EXISTS migrate_from_zero")
         cursor.execute("CREATE DATABASE migrate_from_zero")
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/migrate_from_zero"
+    return current_database_url("migrate_from_zero")
 
 
 def search_indexes(url: str) -> set[str]:
