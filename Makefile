@@ -1,11 +1,11 @@
 # The two commands a newcomer needs:
 #   make demo   set up, start the server and the realtime stand-in, place a simulated call
-#   make test   run the test suite
+#   make test   run the test suite: on SQLite, then (when PostgreSQL is installed) on PostgreSQL
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-search clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,13 @@ $(VENV)/installed: requirements.txt
 demo: $(VENV)/installed
 	./scripts/demo.sh
 
+# Two passes, each ending with pytest's own summary line: the whole suite on SQLite (the embedded
+# default), then the database-dependent suites on a throwaway PostgreSQL cluster (tests/postgres_run.py;
+# one line saying it is skipped when PostgreSQL is not installed; a failure with REQUIRE_POSTGRES=1).
 test: $(VENV)/installed
+	@echo "=== SQLite pass: the whole suite ==="
 	$(PY) -m pytest
+	$(PY) -m tests.postgres_run
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
@@ -27,6 +32,9 @@ lint: $(VENV)/installed
 
 bench: $(VENV)/installed
 	$(PY) bench/run.py
+
+bench-search: $(VENV)/installed
+	$(PY) bench/search.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .demo

@@ -30,6 +30,7 @@ from .postcall.admin import (
     rerun_summary_and_extraction,
     resend_summary_email,
 )
+from .search import calls_matching
 from .transcripts import transcript_as_json, transcript_as_text, transcript_turns
 
 # Fields shown in designed sections; any other Call field (new ones included) lands in "After the call".
@@ -86,7 +87,8 @@ class CallAdmin(RecordAdmin):
         PostCallStatusFilter,
         ExtractedFlagFilter,
     ]
-    search_fields = ["call_sid", "from_number", "to_number", "caller__name", "transcript__text"]
+    # Plus the transcripts and summaries, through calls_matching (get_search_results).
+    search_fields = ["call_sid", "from_number", "to_number", "caller__name"]
     date_hierarchy = "started_at"
     list_select_related = ["agent", "caller", "phone_number"]
     inlines = [ToolInvocationInline, EmailDeliveryInline, EventInline]
@@ -105,6 +107,13 @@ class CallAdmin(RecordAdmin):
             .values("n")
         )
         return super().get_queryset(request).annotate(interrupted_turns=Coalesce(Subquery(interrupted), 0))
+
+    def get_search_results(self, request, queryset, search_term):
+        """The ids, numbers and caller names Django searches, or what was said (full-text on PostgreSQL)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.split():
+            found = found | calls_matching(queryset, search_term)
+        return found, may_have_duplicates
 
     fieldsets = [(title, {"fields": names}) for title, names in CALL_SECTIONS]
 

@@ -68,6 +68,20 @@ def _over_limit(number: PhoneNumber, caller: Caller | None) -> EndReason | None:
     return None
 
 
+def _lock_limited(number: PhoneNumber | None, caller: Caller | None) -> None:
+    """Serialize the webhooks a limit applies to, until this transaction commits its new call.
+
+    PostgreSQL: lock the number's and the caller's rows (always in that order, so two webhooks
+    never wait on each other crosswise); FOR NO KEY UPDATE still lets other calls reference them.
+    SQLite has no row locks and ignores this: its IMMEDIATE transactions (settings.py) take the
+    database's write lock at BEGIN, which serializes the count and the insert just the same.
+    """
+    if number is not None and number.max_calls_per_hour is not None:
+        list(PhoneNumber.objects.select_for_update(no_key=True).filter(pk=number.pk).values_list("pk"))
+    if caller is not None and caller.max_calls_per_day is not None:
+        list(Caller.objects.select_for_update(no_key=True).filter(pk=caller.pk).values_list("pk"))
+
+
 def call_receive(
     *, call_sid: str, from_number: str, to_number: str, direction: str = "inbound", carrier: str = "twilio"
 ) -> Call:
@@ -82,8 +96,10 @@ def call_receive(
     numbers = PhoneNumber.objects.select_related("agent").filter(carrier=carrier)
     number = numbers.filter(number=to_e164(to_number) or to_number).first()
     caller = Caller.objects.select_related("group").filter(number=to_e164(from_number) or from_number).first()
-    refusal = _screen(number, caller)
     with transaction.atomic():
+        # Count and insert as one step, or simultaneous webhooks all count "under the limit".
+        _lock_limited(number, caller)
+        refusal = _screen(number, caller)
         call, _ = Call.objects.get_or_create(
             call_sid=call_sid,
             defaults={

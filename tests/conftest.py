@@ -5,6 +5,15 @@ import pytest
 from agents.models import AccessPolicy, Agent, Caller, CallerGroup, PhoneNumber
 
 
+def pytest_report_header(config) -> str:
+    """Which engine this run tests: `make test` runs SQLite, then PostgreSQL (tests/postgres_run.py)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    where = f" at {database['HOST']}:{database['PORT']}" if database.get("HOST") else ""
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]}{where}"
+
+
 @pytest.fixture
 def demo_agent(db) -> Agent:
     return Agent.objects.create(
@@ -120,3 +129,22 @@ def django_db_modify_db_settings(tmp_path_factory):
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database; on PostgreSQL, other threads' connections are ended before it is dropped.
+
+    Calls write from Channels' thread pool, whose threads keep their connections (CONN_MAX_AGE,
+    as in production); PostgreSQL refuses to drop a database that a connection still uses.
+    """
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

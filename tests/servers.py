@@ -1,13 +1,16 @@
-"""Real servers on loopback for integration tests: redis-server, daphne and nginx."""
+"""Real servers on loopback for integration tests: redis-server, PostgreSQL, daphne and nginx."""
 
 from __future__ import annotations
 
 import os
+import pwd
+import secrets
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,6 +101,72 @@ def redis_server(workdir: Path) -> Iterator[str]:
 PLIVO_E2E_TOKEN = "e2e-plivo-auth-token"
 
 
+# --- PostgreSQL: a throwaway cluster (initdb into a temporary directory) -------------------
+
+POSTGRES_ROLE = "voiceagent"  # the role and database the README's production section creates
+
+
+def postgres_bindir() -> Path | None:
+    """Where initdb and pg_ctl are: on the PATH, or Debian's /usr/lib/postgresql/<version>/bin."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    return versions[-1].parent if versions else None
+
+
+def _as_cluster_owner() -> list[str]:
+    """initdb and postgres refuse to run as root (CI runs as root): run them as Debian's `postgres` user."""
+    if os.geteuid() != 0:
+        return []
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise RuntimeError("running as root with no `postgres` user to run PostgreSQL as") from None
+    return ["runuser", "-u", "postgres", "--"]
+
+
+def _run(command: list[str], what: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{what} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """initdb, start on a free loopback port, create the `voiceagent` role and database; yields its URL.
+
+    The role has a password of this run (scram-sha-256 over TCP, as in production) and CREATEDB,
+    which only the tests need (pytest-django creates `test_voiceagent` beside it). Durability is
+    off: the cluster is deleted when the block ends.
+    """
+    import psycopg
+
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
+    workdir = Path(tempfile.mkdtemp(prefix="voiceagent-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(workdir, "postgres", "postgres")
+    data, port = workdir / "data", free_port()
+    owner = _as_cluster_owner()
+    initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"]
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off -c synchronous_commit=off"
+    options += " -c full_page_writes=off -c max_connections=200"
+    pg_ctl = [*owner, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(workdir / "postgres.log")]
+    try:
+        _run([*owner, *initdb, "--auth-local=trust", "--auth-host=scram-sha-256"], "initdb")
+        _run([*pg_ctl, "-o", options, "-w", "start"], "pg_ctl start")
+        password = secrets.token_urlsafe(16)
+        with psycopg.connect(host=str(workdir), port=port, user="postgres", dbname="postgres", autocommit=True) as db:
+            db.execute(f"CREATE ROLE {POSTGRES_ROLE} LOGIN CREATEDB PASSWORD '{password}'")
+            db.execute(f"CREATE DATABASE {POSTGRES_ROLE} OWNER {POSTGRES_ROLE}")
+        yield f"postgres://{POSTGRES_ROLE}:{password}@127.0.0.1:{port}/{POSTGRES_ROLE}"
+    finally:
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def server_env(workdir: Path, **overrides: str) -> dict[str, str]:
     """The environment of a server process under test: a file database of its own, DEBUG on."""
     env = {
@@ -181,10 +250,34 @@ class CallServer:
         assert found, self.process.output.tail()
 
     def rows(self, sql: str, *params) -> list[tuple]:
+        """Query the server's database; `?` placeholders, on SQLite or PostgreSQL alike."""
+        if self.env["DATABASE_URL"].startswith("postgres"):
+            import psycopg
+
+            with psycopg.connect(self.env["DATABASE_URL"]) as db:
+                return db.execute(sql.replace("?", "%s"), params).fetchall()
         import sqlite3
 
         with sqlite3.connect(self.database) as db:
             return db.execute(sql, params).fetchall()
+
+
+def e2e_database_url(workdir: Path) -> str:
+    """The database of the servers started for `workdir`: a SQLite file in it or, in make test's
+    PostgreSQL pass (DATABASE_URL=postgres://…), a database of its own on that cluster. Servers
+    given the same workdir share it, as the scale-out test's two processes share one database."""
+    outer = os.environ.get("DATABASE_URL", "")
+    if not outer.startswith("postgres"):
+        return f"sqlite:///{workdir / 'e2e.sqlite3'}"
+    import hashlib
+
+    import psycopg
+
+    name = "e2e_" + hashlib.sha256(str(workdir).encode()).hexdigest()[:16]
+    with psycopg.connect(outer, autocommit=True) as db:
+        if db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            db.execute(f"CREATE DATABASE {name}")
+    return f"{outer.rsplit('/', 1)[0]}/{name}"
 
 
 @contextmanager
@@ -195,7 +288,7 @@ def call_server(workdir: Path, server_class: type[CallServer] = CallServer, **ov
         workdir,
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         OPENAI_REALTIME_URL=f"ws://127.0.0.1:{standin_port}/v1/realtime",
-        **overrides,
+        **{"DATABASE_URL": e2e_database_url(workdir), **overrides},
     )
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")

@@ -17,6 +17,7 @@ from bench.processes import free_port
 from mcp_server.models import McpRequest, McpToken
 from mcp_server.tokens import mcp_token_issue, mcp_token_revoke
 
+from .database_helpers import current_database_url
 from .mcp_helpers import JORDAN_SID, STRANGER_SID, call_history
 from .servers import daphne_server, server_env
 
@@ -32,13 +33,10 @@ JSON_AND_SSE = {"Accept": "application/json, text/event-stream"}
 
 @pytest.fixture(scope="module")
 def daphne(django_db_setup, tmp_path_factory):
-    from django.db import connection
 
     port = free_port()
     workdir = tmp_path_factory.mktemp("mcp-http")
-    env = server_env(
-        workdir, DATABASE_URL=f"sqlite:///{connection.settings_dict['NAME']}", PUBLIC_URL=f"http://127.0.0.1:{port}"
-    )
+    env = server_env(workdir, DATABASE_URL=current_database_url(), PUBLIC_URL=f"http://127.0.0.1:{port}")
     with daphne_server(env, port) as process:
         process.url = f"http://127.0.0.1:{port}"
         yield process

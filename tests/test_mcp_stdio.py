@@ -11,12 +11,12 @@ import sys
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connection
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from mcp_server.models import McpRequest
 
+from .database_helpers import current_database_url
 from .mcp_helpers import JORDAN_SID, SALES_SID, STRANGER_SID, call_history
 from .servers import ROOT, server_env
 
@@ -31,7 +31,7 @@ def history(demo_agent, demo_caller, operator):
 @pytest.fixture
 def stdio_as(tmp_path):
     """An SDK client of `manage.py mcp_server --user USERNAME` on the test database; its stderr in a file."""
-    env = server_env(tmp_path, DATABASE_URL=f"sqlite:///{connection.settings_dict['NAME']}")
+    env = server_env(tmp_path, DATABASE_URL=current_database_url())
     errors = tmp_path / "stderr.log"
     errlog = errors.open("w")
 

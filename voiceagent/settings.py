@@ -166,6 +166,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # (and, on SQLite, re-running the PRAGMAs) for every transcript write.
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A `?conn_health_checks=false` in the URL reaches us as the string "false", which would read as true.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.parse_value(str(DATABASES["default"]["CONN_HEALTH_CHECKS"]), bool)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
