@@ -21,7 +21,8 @@ from django.utils import timezone
 from calls import services
 from calls.bridge.actions import TranscriptEntry
 from calls.models import Call, CallStatus, DeliveryStatus, EmailDelivery, StepStatus, TranscriptItem
-from calls.postcall.services import _claim, call_notify
+from calls.postcall.deliveries import _claim
+from calls.postcall.services import call_notify
 from calls.store import CallStore
 
 from .database_helpers import ON_POSTGRESQL, current_database_url, postgresql_only, run_together
@@ -53,15 +54,20 @@ def test_notify_run_by_several_workers_at_once_emails_each_recipient_once(call):
     assert Call.objects.get(pk=call.pk).notify_status == StepStatus.DONE
 
 
+def claim_for_a(index: int) -> bool:
+    """One run's claim of the post-call email to a@example.com (no tool call: the notification)."""
+    return _claim(call_id=Call.objects.latest("pk").pk, tool_call_id="", recipient="a@example.com", resend=False)
+
+
 def test_a_new_delivery_is_claimed_by_exactly_one_of_simultaneous_runs(call):
-    claims = run_together(SIMULTANEOUS, lambda index: _claim(call_id=call.pk, recipient="a@example.com", resend=False))
+    claims = run_together(SIMULTANEOUS, claim_for_a)
     assert claims.count(True) == 1
     assert EmailDelivery.objects.get(recipient="a@example.com").attempts == 1
 
 
 def test_a_failed_delivery_is_retried_by_exactly_one_of_simultaneous_runs(call):
     EmailDelivery.objects.create(call=call, recipient="a@example.com", status=DeliveryStatus.FAILED, attempts=1)
-    claims = run_together(SIMULTANEOUS, lambda index: _claim(call_id=call.pk, recipient="a@example.com", resend=False))
+    claims = run_together(SIMULTANEOUS, claim_for_a)
     assert claims.count(True) == 1
     delivery = EmailDelivery.objects.get(recipient="a@example.com")
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENDING, 2)
