@@ -25,7 +25,7 @@ from calls.bridge.wire import ModelWire, TelephonyWire
 from calls.carriers.base import CallControl
 from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
-from calls.store import CallStore
+from calls.store import CallStore, off_loop
 from tools.dispatch import run_tool
 from tools.registry import ToolContext
 from tools.services import tool_invocation_amend, tool_invocation_record
@@ -96,7 +96,8 @@ class CallRunner:
             if event.call_id != self.setup.call_sid:  # the handshake proved the stream is for our call
                 await self.execute(self.session.stream_refused(f"start for another call ({event.call_id[:64]})"))
                 return
-            self.store.put(services.stream_start, call_id=self.setup.call_id, stream_sid=event.stream_id)
+            # Awaited, not queued: from here on the call is live for staff (hang-up) and the status callback.
+            await off_loop(services.stream_start)(call_id=self.setup.call_id, stream_sid=event.stream_id)
             self._later(self.setup.max_call_seconds, self._time_up)
             self.live.publish(call_state_message(self.setup.call_sid, "started"))
         if event is not None:
