@@ -49,7 +49,8 @@ def test_notify_run_by_several_workers_at_once_emails_each_recipient_once(call):
     """A redelivered task running beside the first (acks_late, a worker lost): nobody gets two emails."""
     results = run_together(SIMULTANEOUS, lambda index: call_notify(call_id=call.pk))
     assert sorted(m.to[0] for m in mail.outbox) == ["group@example.com", "owner@example.com", "staff@example.com"]
-    assert set(results) == {StepStatus.DONE}
+    # A run that starts after another finished finds the step done and returns None: also right.
+    assert StepStatus.DONE in results and set(results) <= {StepStatus.DONE, None}
     assert set(EmailDelivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
     assert Call.objects.get(pk=call.pk).notify_status == StepStatus.DONE
 
