@@ -233,7 +233,7 @@ def carrier_choices() -> list[tuple[str, str]]:
 
     Read from the settings, not the registry, so that agents imports nothing of calls.
     """
-    return [(name, label) for name, (label, _path) in settings.CARRIERS.items()]
+    return [(name, label) for name, (label, *_rest) in settings.CARRIERS.items()]
 
 
 class PhoneNumber(models.Model):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from django.utils.html import strip_tags
-
 from agents.models import Agent
 from agents.validators import parse_email_list
 from calls.bridge.config import ToolSpec
@@ -103,7 +101,3 @@ def tool_invocation_amend(*, call_id: int, provider_call_id: str, output: str, e
     ToolInvocation.objects.filter(call_id=call_id, provider_call_id=provider_call_id[:64]).update(
         result=output, error=error[:300]
     )
-
-
-def plain_text(html: str) -> str:
-    return strip_tags(html)

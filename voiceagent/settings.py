@@ -26,9 +26,15 @@ environ.Env.read_env(env.path("ENV_FILE", default=str(BASE_DIR / ".env")))
 NOTHING_CONFIGURED = "SECRET_KEY" not in env and "DEBUG" not in env
 DEBUG = env.bool("DEBUG", default=NOTHING_CONFIGURED)
 SECRET_KEY = env.str("SECRET_KEY", default="")
-# Each carrier's auth token setting, by carrier name. A carrier without a token answers its
-# webhooks 503 (calls/views.py) and accepts no stream; with DEBUG off at least one must be set.
-CARRIER_TOKEN_SETTINGS = {"twilio": "TWILIO_AUTH_TOKEN", "plivo": "PLIVO_AUTH_TOKEN"}
+# The carriers whose numbers we answer: name -> (label, class, its auth token setting). A new
+# carrier is a package under calls/carriers/ and one line here (calls/carriers/registry.py).
+# A carrier without a token answers its webhooks 503 (calls/views.py) and accepts no stream;
+# with DEBUG off at least one must be set.
+CARRIERS = {
+    "twilio": ("Twilio", "calls.carriers.twilio.carrier.TwilioCarrier", "TWILIO_AUTH_TOKEN"),
+    "plivo": ("Plivo", "calls.carriers.plivo.carrier.PlivoCarrier", "PLIVO_AUTH_TOKEN"),
+}
+CARRIER_TOKEN_SETTINGS = {name: token for name, (_label, _path, token) in CARRIERS.items()}
 # Where development mode keeps the secrets it made for this checkout, beside the demo login.
 DEV_SECRETS_FILE = env.path("DEV_SECRETS_FILE", default=str(BASE_DIR / ".demo" / "secrets.env"))
 # Loopback only unless told otherwise (and the host of PUBLIC_URL, e.g. an ngrok tunnel, when set).
@@ -79,12 +85,6 @@ if TRUST_PROXY_HEADERS:
 STREAM_TOKEN_MAX_AGE = env.int("STREAM_TOKEN_MAX_AGE", default=60)
 # How long to wait for the model's websocket before apologising to the caller.
 REALTIME_CONNECT_TIMEOUT = env.float("REALTIME_CONNECT_TIMEOUT", default=5.0)
-# The carriers whose numbers we answer: name -> (label, class). A new carrier is a package under
-# calls/carriers/ and one line here (calls/carriers/registry.py).
-CARRIERS = {
-    "twilio": ("Twilio", "calls.carriers.twilio.carrier.TwilioCarrier"),
-    "plivo": ("Plivo", "calls.carriers.plivo.carrier.PlivoCarrier"),
-}
 # An accepted media stream must send its `start` within this long, or it is closed and recorded.
 STREAM_START_TIMEOUT = env.float("STREAM_START_TIMEOUT", default=5.0)
 # Twilio's REST API (hang-up, transfer); tests and the simulator point it at a local fake.

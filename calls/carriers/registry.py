@@ -16,7 +16,7 @@ from .base import Carrier
 
 @cache
 def carriers() -> dict[str, Carrier]:
-    return {name: import_string(path)() for name, (_label, path) in settings.CARRIERS.items()}
+    return {name: import_string(path)() for name, (_label, path, _token) in settings.CARRIERS.items()}
 
 
 def carrier(name: str) -> Carrier:
