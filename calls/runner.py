@@ -17,9 +17,8 @@ from calls import services
 from calls.audio import load_clip
 from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
-from calls.bridge.events import ProtocolError, StreamStarted, StreamStopped
+from calls.bridge.events import ProtocolError, StreamStopped
 from calls.bridge.openai_wire import OpenAIRealtimeWire
-from calls.bridge.phase import Phase
 from calls.bridge.session import CallSession
 from calls.bridge.wire import ModelWire, TelephonyWire
 from calls.carriers.base import CallControl
@@ -64,6 +63,7 @@ class CallRunner:
             greeting=setup.greeting,
             keypresses=setup.keypresses,
             hold_audio=setup.hold_audio,
+            call_id=setup.call_sid,  # the handshake proved the stream is for this call; its `start` must agree
         )
         self.telephony = telephony  # the carrier's media format
         self.control = control  # the carrier's REST API
@@ -92,16 +92,16 @@ class CallRunner:
         except ProtocolError as exc:
             await self.execute(self.session.protocol_error(str(exc), arrived))
             return
-        if isinstance(event, StreamStarted) and self.session.phase is Phase.WAITING:
-            if event.call_id != self.setup.call_sid:  # the handshake proved the stream is for our call
-                await self.execute(self.session.stream_refused(f"start for another call ({event.call_id[:64]})"))
-                return
-            # Awaited, not queued: from here on the call is live for staff (hang-up) and the status callback.
-            await off_loop(services.stream_start)(call_id=self.setup.call_id, stream_sid=event.stream_id)
+        if event is None:
+            return
+        streaming = self.session.streaming
+        actions = self.session.on_telephony(event, arrived)
+        if self.session.streaming and not streaming:  # the core took this `start` as our call's stream
+            # Awaited, before its actions: from here on the call is live for staff (hang-up) and the status callback.
+            await off_loop(services.stream_start)(call_id=self.setup.call_id, stream_sid=self.session.stream_id)
             self._later(self.setup.max_call_seconds, self._time_up)
             self.live.publish(call_state_message(self.setup.call_sid, "started"))
-        if event is not None:
-            await self.execute(self.session.on_telephony(event, arrived))
+        await self.execute(actions)
 
     async def caller_gone(self) -> None:
         """The media socket closed (after `stop`, or dropped; or, where it has no `stop`, the carrier hung up)."""
@@ -231,8 +231,9 @@ class CallRunner:
         await self.execute(
             self.session.tool_result(request.call_id, request.name, outcome.output, now_ms(), outcome.effect)
         )
-        if self.session.handing_off:
-            self._later(HANDOFF_TIMEOUT_S, self.session.hand_off_timed_out)
+        number = self.session.hand_off_number
+        if number is not None:  # the timer names its hand-off: it cannot end a later one early
+            self._later(HANDOFF_TIMEOUT_S, lambda: self.session.hand_off_timed_out(number))
 
     async def hang_up(self, reason: EndReason, detail: str = "") -> None:
         """End the call from our side (staff, the agent): the caller hears a goodbye first."""

@@ -17,9 +17,9 @@ from calls.bridge.events import (
     ResponseStarted,
     StreamStarted,
 )
+from calls.bridge.media import HOLD_ITEM
 from calls.bridge.phase import Phase
 from calls.bridge.session import CallSession
-from calls.bridge.tool_flow import HOLD_ITEM
 
 from .bridge_helpers import CONFIG, audio, live_session, of_type, speak
 
