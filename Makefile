@@ -29,6 +29,8 @@ lint: $(VENV)/installed
 	$(VENV)/bin/ruff format --check .
 	# Strict types on the sans-io core and the carrier packages (settings in pyproject.toml).
 	$(PY) -m mypy --strict calls/bridge calls/carriers
+	# The import contracts (pyproject.toml): the core imports nothing of ours, the apps stack one way.
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/installed
 	$(PY) bench/run.py

@@ -19,11 +19,12 @@ from django.utils.html import format_html
 
 from calls.postcall.admin import ExtractionFieldInline
 from tools.admin import ToolSettingInline
+from tools.services import agent_session_preview
 from voiceagent.admin_records import RecordInline
 
 from . import caller_admin  # noqa: F401  (registers CallerAdmin)
 from .models import Agent, AgentVersion, CallerGroup, GroupGreeting, PhoneNumber
-from .services import agent_duplicate, agent_session_preview, agent_version_record, agent_version_restore
+from .services import agent_duplicate, agent_version_record, agent_version_restore
 
 RECENT_CALLS_DAYS = 7
 

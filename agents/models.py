@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from .hold import wav_to_mulaw
 from .phone import E164Field
 from .validators import validate_email_list
 
@@ -75,8 +76,6 @@ class NoiseReduction(models.TextChoices):
 
 
 def validate_wait_audio(file) -> None:
-    from tools.hold import wav_to_mulaw
-
     try:
         wav_to_mulaw(file)
     except ValueError as exc:

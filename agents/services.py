@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
@@ -43,15 +41,6 @@ def agent_session_config(
         transcription_language=caller.language if caller and caller.language else agent.transcription_language,
         tools=tools,
     )
-
-
-def agent_session_preview(agent: Agent) -> str:
-    """The exact `session.update` this agent sends (for a caller staff know nothing about), pretty-printed."""
-    from calls.bridge.openai_wire import session_update
-    from tools.services import agent_toolbox  # tools build on agents, not the reverse
-
-    config = agent_session_config(agent, tools=agent_toolbox(agent).specs())
-    return json.dumps(session_update(config), indent=2, ensure_ascii=False)
 
 
 def caller_first_name(caller: Caller | None) -> str:

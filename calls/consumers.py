@@ -13,13 +13,14 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from voiceagent.db import off_loop
+
 from . import services
 from .bridge.actions import EndReason
 from .carriers.registry import carrier as carrier_named
 from .live import call_group
 from .realtime import ModelConnector, OpenAIRealtimeConnector
 from .runner import CallRunner
-from .store import off_loop
 
 logger = logging.getLogger(__name__)
 LISTEN_RETRY_FIRST_S = 0.1

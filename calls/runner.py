@@ -24,10 +24,11 @@ from calls.bridge.wire import ModelWire, TelephonyWire
 from calls.carriers.base import CallControl
 from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
-from calls.store import CallStore, off_loop
+from calls.store import CallStore
 from tools.dispatch import run_tool
 from tools.registry import ToolContext
 from tools.services import tool_invocation_amend, tool_invocation_record
+from voiceagent.db import off_loop
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from agents.hold import default_hold_chunks, uploaded_hold_chunks
 from agents.models import AccessPolicy, Caller, CallerStatus, PhoneNumber
 from agents.phone import to_e164
 from agents.services import agent_greeting, agent_session_config
@@ -21,7 +22,6 @@ from calls.bridge.actions import EndReason, TranscriptEntry
 from calls.bridge.config import Keypresses, SessionConfig
 from calls.bridge.events import Usage
 from calls.tokens import stream_token_call_sid
-from tools.hold import default_hold_chunks, uploaded_hold_chunks
 from tools.services import Toolbox, agent_toolbox
 
 from .models import Call, CallEvent, CallStatus, EventKind, TranscriptItem

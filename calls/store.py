@@ -11,21 +11,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.db import OperationalError
+
+from voiceagent.db import off_loop
 
 logger = logging.getLogger(__name__)
 RETRIES = 3
-
-
-def off_loop(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Run `function` on the thread pool with fresh database connections.
-
-    Not Channels' default single "thread-sensitive" thread: every sync view shares that one,
-    so under load a call's token check or transcript write would queue behind other calls'
-    webhooks, and the frames behind it would wait too.
-    """
-    return database_sync_to_async(function, thread_sensitive=False)
 
 
 class CallStore:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from agents.hold import default_hold_chunks
 from calls.postcall.llm import preload_client
-from tools.hold import default_hold_chunks
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 
-from calls.store import off_loop
+from voiceagent.db import off_loop
 
 from .models import McpRequest
 from .principal import Principal, PrincipalSource

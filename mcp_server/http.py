@@ -19,7 +19,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from calls.store import off_loop
+from voiceagent.db import off_loop
 
 from .principal import from_bearer_token
 from .server import build_server

@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents.models import Agent, AgentVersion, Caller, CallerGroup, GroupGreeting, PhoneNumber
-from agents.services import agent_greeting, agent_session_preview
+from agents.services import agent_greeting
 from calls import services as call_services
 from calls.models import Call
 from tools.models import HttpTool
+from tools.services import agent_session_preview
 
 pytestmark = pytest.mark.django_db
 

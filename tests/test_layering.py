@@ -1,28 +1,25 @@
 """The dependency rules, checked over the source rather than hoped for.
 
-- The call's core (`calls/bridge/`) imports nothing of the project outside itself, and no
-  Django, Channels or socket library: it is plain Python fed events (see also the subprocess
-  check in test_bridge_session.py).
-- A carrier's wire codec (`calls/carriers/<name>/wire.py`) is part of that core's world: it may
-  import the core and nothing else of the project.
-- No app imports another app's admin module, except the agent page's inlines listed below,
-  which are the known remainder (issue #13): the list may only shrink.
+The rules themselves are import-linter contracts in pyproject.toml (`make lint` runs
+`lint-imports`; the first test here runs them too): the core imports nothing of the project,
+a carrier's wire only the core, the apps stack one way (mcp_server → calls → tools → agents),
+no app imports another's admin. What a contract cannot say is checked here over the AST:
+the core and the wires use nothing outside the standard library (and orjson) at all, and
+every app of the project is under the contracts.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = {"agents", "calls", "tools", "mcp_server", "voiceagent", "bench", "tests"}
 FRAMEWORKS = {"django", "channels", "daphne", "websockets", "twilio", "plivo", "celery", "redis", "requests"}
-KNOWN_ADMIN_IMPORTS = {
-    ("agents/admin.py", "calls.postcall.admin"),
-    ("agents/admin.py", "tools.admin"),
-    ("calls/admin.py", "tools.admin"),
-}
+CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 
 
 def imports(path: Path) -> set[str]:
@@ -67,12 +64,19 @@ def test_carrier_wires_import_only_the_core():
     assert offending == set()
 
 
-def test_no_app_imports_another_apps_admin_beyond_the_known_remainder():
-    found = set()
-    for app in ("agents", "calls", "tools", "mcp_server"):
-        for path in sources(app):
-            for name in imports(path):
-                owner = name.split(".")[0]
-                if owner in PROJECT and owner != app and (name.endswith(".admin") or ".admin." in name):
-                    found.add((str(path.relative_to(ROOT)), name))
-    assert found <= KNOWN_ADMIN_IMPORTS, found - KNOWN_ADMIN_IMPORTS
+def test_the_import_contracts_are_kept():
+    code = "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports(no_cache=True, no_logo=True))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_every_app_is_under_the_contracts():
+    """A new app (a package with apps.py) is in root_packages, the layers and the admin rule."""
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    assert apps >= {"agents", "calls", "tools", "mcp_server"}
+    assert apps <= set(CONTRACTS["root_packages"])
+    (layers,) = [c for c in CONTRACTS["contracts"] if c["type"] == "layers"]
+    layered = {name.strip() for layer in layers["layers"] for name in layer.split("|")}
+    assert apps == layered
+    (admins,) = [c for c in CONTRACTS["contracts"] if c["type"] == "independence"]
+    assert {f"{app}.admin" for app in apps if (ROOT / app / "admin.py").exists()} <= set(admins["modules"])

@@ -16,7 +16,7 @@ import voiceagent.asgi
 from autobahn.twisted import websocket as adapter
 from autobahn.websocket import protocol
 from calls.postcall import llm
-from tools import hold
+from agents import hold
 from voiceagent.celery import app
 
 method = protocol.WebSocketProtocol.sendData

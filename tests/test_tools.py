@@ -17,17 +17,16 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from agents.services import agent_session_preview
+from agents.hold import mulaw_byte, soft_tone, wav_to_mulaw
 from calls import services as call_services
 from calls.bridge.effects import HangUpAfterSpeech, SetNoiseReduction, TransferAfterSpeech
 from calls.models import DeliveryStatus, EmailDelivery
 from calls.postcall.dispatch import dispatcher
 from tools.dispatch import run_tool
-from tools.hold import mulaw_byte, soft_tone, wav_to_mulaw
 from tools.http_tool import http_tool, template_errors
 from tools.models import HttpTool, TakenMessage, ToolSetting
 from tools.registry import BUILTIN, Tool, ToolContext, ToolResult
-from tools.services import agent_toolbox, tool_email_queue
+from tools.services import agent_session_preview, agent_toolbox, tool_email_queue
 from tools.tasks import send_tool_email
 
 from .fakes import RefusingEmailBackend
@@ -372,7 +371,7 @@ def test_uploaded_wait_audio_must_be_8k_mono_pcm():
 def test_the_table_encoder_agrees_with_the_reference_on_every_16_bit_sample():
     from array import array
 
-    from tools.hold import mulaw_encode
+    from agents.hold import mulaw_encode
 
     every = array("h", range(-32768, 32768))
     assert mulaw_encode(every) == bytes(mulaw_byte(s) for s in every)
@@ -382,7 +381,7 @@ def test_the_table_encoder_agrees_with_the_reference_on_every_16_bit_sample():
 def test_an_uploaded_wait_audio_is_converted_once_not_at_every_call(demo_agent, settings, tmp_path, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tools import hold
+    from agents import hold
 
     settings.MEDIA_ROOT = tmp_path
     demo_agent.wait_audio = SimpleUploadedFile("hold.wav", wav_bytes(8000).read(), content_type="audio/wav")

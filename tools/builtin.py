@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from calls.bridge.effects import HangUpAfterSpeech, SetNoiseReduction, TransferAfterSpeech
-from calls.store import off_loop
+from voiceagent.db import off_loop
 
 from . import services
 from .registry import JSON, ToolContext, ToolResult, builtin
