@@ -19,6 +19,8 @@ from django.db import OperationalError
 
 from calls.models import Call
 from calls.postcall import services
+from calls.postcall.deliveries import email_deliver
+from calls.postcall.emails import CallEmail
 from calls.postcall.errors import PostCallError
 from calls.postcall.services import Step
 
@@ -92,3 +94,32 @@ def close_stale_calls() -> int:
     from calls.services import calls_close_stale
 
     return calls_close_stale()
+
+
+# --- the agent's tool emails (calls/tool_emails.py) ------------------------------------
+# The task keeps the name it had under the tools app, so messages already queued still run.
+@shared_task(
+    name="tools.send_email",
+    bind=True,
+    max_retries=settings.POSTCALL_MAX_RETRIES,
+    soft_time_limit=30,
+    time_limit=60,
+    acks_late=True,
+)
+def send_tool_email(
+    self: Task, call_id: int, tool_call_id: str, recipients: list[str], subject: str, text: str, html: str
+) -> None:
+    """One message per recipient, each at most once per tool call; a retry sends only to those that failed."""
+    email = CallEmail(subject=subject, text=text, html=html)
+    failed = [
+        recipient
+        for recipient in recipients
+        if email_deliver(call_id=call_id, tool_call_id=tool_call_id, recipient=recipient, email=email, resend=False)
+        is False
+    ]
+    if not failed or self.request.retries >= self.max_retries:
+        return  # a final failure stays on its EmailDelivery row, shown on the call's admin page
+    delay = retry_delay(self.request.retries)
+    if self.request.is_eager:
+        time.sleep(delay)  # eager runs are on a post-call thread (calls/tool_emails.py), never a call's
+    raise self.retry(countdown=delay)

@@ -22,12 +22,13 @@ from calls import services as call_services
 from calls.bridge.effects import HangUpAfterSpeech, SetNoiseReduction, TransferAfterSpeech
 from calls.models import DeliveryStatus, EmailDelivery
 from calls.postcall.dispatch import dispatcher
+from calls.tasks import send_tool_email
+from calls.tool_emails import tool_email_queue
 from tools.dispatch import run_tool
 from tools.http_tool import http_tool, template_errors
 from tools.models import HttpTool, TakenMessage, ToolSetting
 from tools.registry import BUILTIN, Tool, ToolContext, ToolResult
-from tools.services import agent_session_preview, agent_toolbox, tool_email_queue
-from tools.tasks import send_tool_email
+from tools.services import agent_session_preview, agent_toolbox
 
 from .fakes import RefusingEmailBackend
 

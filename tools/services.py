@@ -1,26 +1,18 @@
-"""Tools for an agent, and the services tools call (email, messages, records)."""
+"""Tools for an agent, and the records of their calls."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
-from typing import TypeVar
 
-from django.db.models import Model, QuerySet
-
-from agents.models import Agent, Caller
+from agents.models import Agent
 from agents.services import agent_session_config
-from agents.validators import parse_email_list
 from calls.bridge.config import ToolSpec
 from calls.bridge.openai_wire import session_update
 
 from .dispatch import Outcome
-from .emails import agent_email_enqueue, agent_email_render
-from .models import HttpTool, TakenMessage, ToolInvocation, ToolSetting
+from .models import HttpTool, ToolInvocation, ToolSetting
 from .registry import BUILTIN, JSON, Tool
-
-M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -53,50 +45,6 @@ def agent_session_preview(agent: Agent) -> str:
     the agent's session with its tools, so it is built here, where tools build on agents."""
     config = agent_session_config(agent, tools=agent_toolbox(agent).specs())
     return json.dumps(session_update(config), indent=2, ensure_ascii=False)
-
-
-def _of_call(rows: QuerySet[M], call_id: int) -> M | None:
-    """The call's caller or agent, through the call's foreign key (tools build on agents, not on calls)."""
-    return rows.filter(calls__pk=call_id).first()
-
-
-def tool_email_queue(*, call_id: int, tool_call_id: str, mode: str, subject: str, body: str) -> list[str]:
-    """Queue an email the agent wrote (sent on commit, once per tool call id and recipient);
-    returns the recipients (empty: none configured)."""
-    caller = _of_call(Caller.objects.select_related("group"), call_id)
-    if caller is None:
-        recipients = []
-    elif mode == "caller":
-        recipients = parse_email_list(caller.email)
-    else:
-        recipients = parse_email_list(caller.group.notify_emails if caller.group else "")
-    if recipients:
-        email = agent_email_render(subject=subject, body=body)
-        agent_email_enqueue(call_id=call_id, tool_call_id=_email_key(tool_call_id), recipients=recipients, email=email)
-    return recipients
-
-
-def message_take(
-    *, call_id: int, caller_name: str, callback_number: str, text: str, tool_call_id: str = ""
-) -> TakenMessage:
-    """Store a message for staff and email it to the agent's recipients."""
-    caller, agent = _of_call(Caller.objects, call_id), _of_call(Agent.objects, call_id)
-    name = caller_name or (caller.name if caller else "")
-    message = TakenMessage.objects.create(call_id=call_id, caller_name=name, callback_number=callback_number, text=text)
-    recipients = parse_email_list(agent.notify_emails if agent else "")
-    if recipients:
-        email = agent_email_render(
-            subject=f"Message from {name or callback_number or 'a caller'}",
-            intro=f"Message from {name or 'a caller'} ({callback_number or 'no number'}):",
-            body=text,
-        )
-        agent_email_enqueue(call_id=call_id, tool_call_id=_email_key(tool_call_id), recipients=recipients, email=email)
-    return message
-
-
-def _email_key(tool_call_id: str) -> str:
-    # Without the model's id (never expected) each email stands alone, and never as the call's notification.
-    return tool_call_id[:64] or f"no-id-{uuid.uuid4().hex}"
 
 
 def tool_invocation_record(*, call_id: int, provider_call_id: str, name: str, arguments: str, outcome: Outcome) -> None:

@@ -1,7 +1,7 @@
 """Sending one email of a call to one recipient, at most once: the claimed `EmailDelivery` row.
 
-Used by the post-call notification and by tools that email (tools/tasks.py). Each recipient
-gets a message of their own, so nobody sees another recipient's address.
+Used by the post-call notification and by the tools that email (calls/tool_emails.py). Each
+recipient gets a message of their own, so nobody sees another recipient's address.
 """
 
 from __future__ import annotations
