@@ -20,7 +20,7 @@ def audio(response_id: str, item_id: str, size: int) -> AgentAudio:
 def live_session(*, greet_first: bool = False, greeting: str = "", now: float = 0.0) -> CallSession:
     session = CallSession(CONFIG, greet_first=greet_first, greeting=greeting)
     session.open()
-    session.on_telephony(StreamStarted("MZ1", "CA1", {"call_token": "t"}), now)
+    session.on_telephony(StreamStarted("MZ1", "CA1"), now)
     return session
 
 

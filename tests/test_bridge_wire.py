@@ -37,7 +37,7 @@ def tw(message: dict) -> str:
     return json.dumps(message)
 
 
-def test_twilio_start_carries_ids_and_custom_parameters():
+def test_twilio_start_carries_the_ids_and_leaves_custom_parameters():
     event = twilio.parse(
         tw(
             {
@@ -48,7 +48,7 @@ def test_twilio_start_carries_ids_and_custom_parameters():
             }
         )
     )
-    assert event == StreamStarted("MZ1", "CA1", {"call_token": "tok"})
+    assert event == StreamStarted("MZ1", "CA1")  # we send no <Parameter>s: none is read
 
 
 @pytest.mark.parametrize(

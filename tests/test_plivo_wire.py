@@ -25,7 +25,7 @@ from calls.bridge.events import (
     TelephonyEvent,
 )
 from calls.bridge.session import CallSession
-from calls.carriers.plivo.wire import PlivoWire, extra_headers
+from calls.carriers.plivo.wire import PlivoWire
 
 from .bridge_helpers import CONFIG, of_type, speak
 
@@ -72,24 +72,8 @@ def test_the_plivo_wire_imports_no_django_channels_sdk_or_project_outside_the_co
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_start_carries_ids_and_the_extra_headers_as_parameters():
-    assert plivo.parse(frame(START)) == StreamStarted(STREAM, CALL, {"calltoken": "abc123", "agent": "7"})
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("calltoken=abc123,agent=7", {"calltoken": "abc123", "agent": "7"}),  # as the XML writes them
-        ("calltoken=abc123;agent=7", {"calltoken": "abc123", "agent": "7"}),  # as the event reference shows
-        ('{"calltoken": "abc123"}', {"calltoken": "abc123"}),
-        ("{}", {}),
-        ("", {}),
-        (None, {}),
-    ],
-    ids=["commas", "semicolons", "json", "json-empty", "empty", "absent"],
-)
-def test_extra_headers_in_every_shape_plivo_sends(raw, expected):
-    assert extra_headers(raw) == expected
+def test_start_carries_the_ids_and_leaves_the_extra_headers():
+    assert plivo.parse(frame(START)) == StreamStarted(STREAM, CALL)  # we send no extraHeaders: none is read
 
 
 @pytest.mark.parametrize(
@@ -137,8 +121,6 @@ def test_plivo_events(message, expected):
         frame({"event": "media", "media": "payload"}),
         frame({**MEDIA, "media": {"payload": base64.b64encode(b"\xff" * 8001).decode()}}),
         frame({"event": "start", "start": {"streamId": STREAM}}),
-        frame({**START, "extra_headers": "{not json"}),
-        frame({**START, "extra_headers": 5}),
         frame({"event": "playedStream", "streamId": STREAM}),
         frame({"event": "dtmf", "dtmf": "5"}),
         "x" * (64 * 1024 + 1),
@@ -152,8 +134,6 @@ def test_plivo_events(message, expected):
         "media-not-object",
         "oversized-audio",
         "start-no-callid",
-        "headers-bad-json",
-        "headers-not-string",
         "played-no-name",
         "dtmf-not-object",
         "huge",

@@ -289,7 +289,7 @@ async def test_call_is_signed_paced_parsed_by_our_wire_and_ends_with_the_hangup_
         "extra_headers": "{}",
     }
     assert uuid.UUID(result.stream_sid).version == 4
-    assert parsed(start) == StreamStarted(stream_id=result.stream_sid, call_id=call.call_sid, parameters={})
+    assert parsed(start) == StreamStarted(stream_id=result.stream_sid, call_id=call.call_sid)
     media = stream.events("media")
     assert media == rest  # no connected before start, no stop at the end
     assert [m["sequenceNumber"] for m in media] == list(range(2, 9))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class ProtocolError(ValueError):
@@ -15,9 +14,14 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class StreamStarted:
+    """The carrier's `start`: the stream's id, and the carrier's id of the call it belongs to.
+
+    The parameters the answer may attach (TwiML `<Parameter>`s, Plivo `extraHeaders`) are not
+    carried: we send none, since the stream URL already names the call and its one-time token.
+    """
+
     stream_id: str
     call_id: str
-    parameters: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,44 +10,18 @@ closes. A `stop`, if one comes, ends the stream as Twilio's does.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping
 from typing import Any
-
-import orjson
 
 from calls.bridge.actions import CallerAction, ClearPlayback, PlaceMark, PlayAudio
 from calls.bridge.events import (
     CallerAudio,
     DigitPressed,
     PlaybackMarked,
-    ProtocolError,
     StreamStarted,
     StreamStopped,
     TelephonyEvent,
 )
 from calls.bridge.frames import base64_size, json_frame
-
-# `extraHeaders="k1=v1,k2=v2"` comes back on `start` as one string; the docs show both `,` and
-# `;` between pairs, and some streams send a JSON object ("{}" when there are none).
-_HEADER_SEPARATORS = re.compile(r"[,;]")
-
-
-def extra_headers(value: object) -> dict[str, str]:
-    """The `extra_headers` of a start frame, as the parameters we gave in the answer XML."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, str) and value.lstrip().startswith("{"):
-        try:
-            value = orjson.loads(value)
-        except ValueError as exc:
-            raise ProtocolError("extra_headers is not valid JSON") from exc
-    if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items()}
-    if not isinstance(value, str):
-        raise ProtocolError("extra_headers is neither a string nor an object")
-    pairs = (part.partition("=") for part in _HEADER_SEPARATORS.split(value) if part.strip())
-    return {key.strip(): val.strip() for key, _, val in pairs}
 
 
 class PlivoWire:
@@ -67,11 +41,8 @@ class PlivoWire:
                 return PlaybackMarked(str(message["name"]))
             case "start":
                 start = message["start"]
-                headers = message.get("extra_headers", start.get("extra_headers"))
                 return StreamStarted(
-                    stream_id=str(start.get("streamId") or message["streamId"]),
-                    call_id=str(start["callId"]),
-                    parameters=extra_headers(headers),
+                    stream_id=str(start.get("streamId") or message["streamId"]), call_id=str(start["callId"])
                 )
             case "dtmf":
                 # Documented as `dtmf {track, digit, timestamp}`; some streams put `digit` at the top.

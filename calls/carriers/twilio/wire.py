@@ -10,7 +10,6 @@ from calls.bridge.events import (
     CallerAudio,
     DigitPressed,
     PlaybackMarked,
-    ProtocolError,
     StreamStarted,
     StreamStopped,
     TelephonyEvent,
@@ -36,13 +35,8 @@ class TwilioWire:
                 return PlaybackMarked(str(message["mark"]["name"]))
             case "start":
                 start = message["start"]
-                parameters = start.get("customParameters") or {}
-                if not isinstance(parameters, dict):
-                    raise ProtocolError("customParameters is not an object")
                 return StreamStarted(
-                    stream_id=str(start.get("streamSid") or message["streamSid"]),
-                    call_id=str(start["callSid"]),
-                    parameters={str(k): str(v) for k, v in parameters.items()},
+                    stream_id=str(start.get("streamSid") or message["streamSid"]), call_id=str(start["callSid"])
                 )
             case "dtmf":
                 return DigitPressed(str(message["dtmf"]["digit"])[:1])
