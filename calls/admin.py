@@ -6,6 +6,8 @@ interrupted turns counted in the same query, and long text columns deferred.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
@@ -17,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from tools.admin import ToolInvocationInline
+from tools.models import ToolInvocation
 from voiceagent.admin_records import RecordAdmin, RecordInline
 
 from .models import Call, CallEvent, TranscriptItem
@@ -50,6 +52,20 @@ CALL_SECTIONS = [
     ),
 ]
 EXPORTS = {"txt": ("text/plain; charset=utf-8", transcript_as_text), "json": ("application/json", transcript_as_json)}
+
+
+class ToolInvocationInline(RecordInline):
+    """On the Call page: each tool call with its arguments, result or error, and duration."""
+
+    model = ToolInvocation
+    fields = ["created_at", "name", "arguments_pretty", "result", "error", "duration_ms"]
+
+    @admin.display(description="Arguments")
+    def arguments_pretty(self, obj: ToolInvocation) -> str:
+        try:
+            return json.dumps(json.loads(obj.arguments), ensure_ascii=False)
+        except ValueError:
+            return obj.arguments
 
 
 class EventInline(RecordInline):

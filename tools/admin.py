@@ -1,13 +1,14 @@
-"""Tools in the admin: per-agent switches and settings, HTTP tools, messages, invocations."""
+"""Tools in the admin: per-agent switches and settings, HTTP tools, messages.
+
+Each tool call is shown on its call's page (calls/admin.py), which builds on this app.
+"""
 
 from __future__ import annotations
-
-import json
 
 from django import forms
 from django.contrib import admin
 
-from voiceagent.admin_records import RecordAdmin, RecordInline
+from voiceagent.admin_records import RecordAdmin
 
 from .models import HttpTool, TakenMessage, ToolInvocation, ToolSetting
 from .registry import BUILTIN
@@ -70,20 +71,6 @@ class HttpToolAdmin(admin.ModelAdmin):
     def saved_headers(self, obj: HttpTool) -> str:
         names = sorted((obj.headers or {}).keys())
         return ", ".join(f"{name}: (hidden)" for name in names) or "none"
-
-
-class ToolInvocationInline(RecordInline):
-    """On the Call page: each tool call with its arguments, result or error, and duration."""
-
-    model = ToolInvocation
-    fields = ["created_at", "name", "arguments_pretty", "result", "error", "duration_ms"]
-
-    @admin.display(description="Arguments")
-    def arguments_pretty(self, obj: ToolInvocation) -> str:
-        try:
-            return json.dumps(json.loads(obj.arguments), ensure_ascii=False)
-        except ValueError:
-            return obj.arguments
 
 
 @admin.register(TakenMessage)
