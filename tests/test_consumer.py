@@ -101,6 +101,17 @@ async def test_a_token_for_another_call_is_refused_at_the_handshake(connector, i
     assert await CallEvent.objects.filter(call=incoming_call, kind="stream_rejected").aexists()
 
 
+async def test_a_start_naming_another_call_ends_the_stream_unanswered(connector, incoming_call):
+    communicator = await open_stream(incoming_call)
+    await communicator.send_to(start_message("CA-someone-else"))
+    assert await closed(communicator)  # the core refused the start; the runner closed the socket
+    await communicator.disconnect()
+    call = await refresh(incoming_call)
+    assert call.end_reason == "stream_rejected" and call.answered_at is None  # never live
+    details = CallEvent.objects.filter(call=incoming_call, kind="stream_rejected").values_list("detail", flat=True)
+    assert [d async for d in details] == ["start for another call (CA-someone-else)"]
+
+
 async def test_a_stream_url_without_a_token_is_refused(connector, incoming_call):
     assert await refused(signed_handshake(f"/twilio/media/{incoming_call.call_sid}/"))
     assert connector.requested == []
