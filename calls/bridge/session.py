@@ -34,8 +34,6 @@ __all__ = ["CallSession", "Phase"]
 class CallSession:
     """The bridge between one caller's media stream and one model session."""
 
-    FAREWELL_MARK = FAREWELL_MARK
-
     def __init__(
         self,
         config: SessionConfig,
