@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.contrib import admin
 
-from voiceagent.admin_records import RecordAdmin, RecordInline
+from voiceagent.admin_records import RecordAdmin
 
 from .models import HttpTool, TakenMessage, ToolInvocation, ToolSetting
 from .registry import BUILTIN
+from .settings_form import ToolSettingsWidget, settings_from_inputs
 
 
 def _tool_choices() -> list[tuple[str, str]]:
@@ -18,15 +17,29 @@ def _tool_choices() -> list[tuple[str, str]]:
 
 
 class ToolSettingForm(forms.ModelForm):
+    """A tool and its settings, the settings as fields from the tool's schema (settings_form.py)."""
+
     tool = forms.ChoiceField(choices=_tool_choices)
+    settings = forms.Field(required=False, widget=ToolSettingsWidget)
 
     class Meta:
         model = ToolSetting
         fields = ["tool", "enabled", "settings"]
-        help_texts = {
-            "settings": 'JSON. transfer_call: {"targets": {"front desk": "+15550100100"}}; '
-            'send_email: {"recipient": "group" or "caller"}; the others take none.'
-        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["settings"].widget.tool = self.instance.tool or ""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        raw = cleaned.get("settings")
+        if isinstance(raw, dict) and "tool" in cleaned:
+            tool = BUILTIN.get(cleaned["tool"])
+            schema = tool.settings_schema if tool else None
+            cleaned["settings"], problems = settings_from_inputs(schema, raw.get(cleaned["tool"], {}))
+            for problem in problems:
+                self.add_error("settings", problem)
+        return cleaned
 
 
 class ToolSettingInline(admin.TabularInline):
@@ -37,10 +50,17 @@ class ToolSettingInline(admin.TabularInline):
     extra = 0
 
 
+class BlankJSONField(forms.JSONField):
+    """A JSON input that starts empty, not with `null`."""
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
 class HttpToolForm(forms.ModelForm):
     """Header values are secrets: never shown again once saved; leave the field empty to keep them."""
 
-    new_headers = forms.JSONField(
+    new_headers = BlankJSONField(
         required=False,
         label="Headers",
         help_text='JSON object, e.g. {"Authorization": "Bearer …"}. Saved values are never shown; '
@@ -70,20 +90,6 @@ class HttpToolAdmin(admin.ModelAdmin):
     def saved_headers(self, obj: HttpTool) -> str:
         names = sorted((obj.headers or {}).keys())
         return ", ".join(f"{name}: (hidden)" for name in names) or "none"
-
-
-class ToolInvocationInline(RecordInline):
-    """On the Call page: each tool call with its arguments, result or error, and duration."""
-
-    model = ToolInvocation
-    fields = ["created_at", "name", "arguments_pretty", "result", "error", "duration_ms"]
-
-    @admin.display(description="Arguments")
-    def arguments_pretty(self, obj: ToolInvocation) -> str:
-        try:
-            return json.dumps(json.loads(obj.arguments), ensure_ascii=False)
-        except ValueError:
-            return obj.arguments
 
 
 @admin.register(TakenMessage)

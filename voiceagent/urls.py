@@ -6,10 +6,12 @@ from django.urls import path
 
 from calls import health, live_views, views
 from calls.carriers.registry import carriers
+from dashboard import views as dashboard_views
 
 admin.site.site_header = "voiceagent back office"
 admin.site.site_title = "voiceagent"
 admin.site.index_title = "Agents, numbers, callers and calls"
+admin.site.site_url = "/"  # "View site" opens the staff dashboard
 
 # Each carrier's webhooks, at the paths its console is given (calls/carriers/registry.py).
 carrier_urlpatterns = [
@@ -22,6 +24,7 @@ carrier_urlpatterns = [
 ]
 
 urlpatterns = [
+    path("", dashboard_views.index, name="dashboard"),
     *carrier_urlpatterns,
     path("plivo/transfer/<str:token>/", views.plivo_transfer, {"carrier": "plivo"}, name="plivo-transfer"),
     path("healthz", health.healthz, name="healthz"),
