@@ -51,6 +51,12 @@ CALL_SECTIONS = [
 EXPORTS = {"txt": ("text/plain; charset=utf-8", transcript_as_text), "json": ("application/json", transcript_as_json)}
 
 
+class WhenFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "when"
+
+
 class OutcomeFilter(admin.SimpleListFilter):
     """The outcomes of `calls.outcomes`, instead of every status and end reason."""
 
@@ -82,14 +88,14 @@ class CallAdmin(RecordAdmin):
         "duration",
         "outcome_badge",
         "interrupted_turns",
-        "total_tokens",
+        "tokens",
         postcall_column,
     ]
     list_filter = [
         OutcomeFilter,
         "agent",
         "phone_number",
-        "started_at",
+        ("started_at", WhenFilter),
         "carrier",
         PostCallStatusFilter,
         ExtractedFlagFilter,
@@ -139,8 +145,11 @@ class CallAdmin(RecordAdmin):
 
     def page_context(self, call: Call) -> dict:
         downloads = {fmt: reverse("admin:calls_call_transcript", args=[call.pk, fmt]) for fmt in EXPORTS}
+        header = call_header(call)
         return {
-            "header": call_header(call),
+            "title": f"Call from {header['caller'] or header['number']}",
+            "subtitle": "",  # the header below says it all
+            "header": header,
             "timeline": call_timeline(call),
             "summary": call.summary,
             "extracted": extracted_table(call) if call.extracted else "",
@@ -181,6 +190,10 @@ class CallAdmin(RecordAdmin):
     @admin.display(description="interrupted", ordering="interrupted_turns")
     def interrupted_turns(self, call: Call) -> int:
         return call.interrupted_turns
+
+    @admin.display(description="tokens", ordering="total_tokens")
+    def tokens(self, call: Call) -> int:
+        return call.total_tokens
 
     def _export(self, calls, fmt: str, filename: str) -> HttpResponse:
         content_type, render = EXPORTS[fmt]

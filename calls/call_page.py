@@ -107,7 +107,8 @@ def call_timeline(call: Call) -> list[Entry]:
 def call_header(call: Call) -> dict[str, Any]:
     """What the top of the page says: who, on which line, to which agent, when, how long, how it ended."""
     outcome = call_outcome(call)
-    line = call.phone_number.label or call.phone_number.number if call.phone_number_id else call.to_number
+    line = (call.phone_number.label or call.phone_number.number) if call.phone_number_id else call.to_number
+    why = call.end_detail or (call.get_end_reason_display() if call.end_reason else "")
     return {
         "caller": call.caller.name if call.caller_id and call.caller.name else "",
         "number": call.from_number,
@@ -118,7 +119,7 @@ def call_header(call: Call) -> dict[str, Any]:
         "duration": duration_text(call.duration_seconds),
         "outcome": outcome.label,
         "tone": TONES[outcome],
-        "why": call.end_detail or (call.get_end_reason_display() if call.end_reason else ""),
+        "why": "" if why.casefold() == outcome.label.casefold() else why,
         "ended_by": call.ended_by,
         "tokens": call.total_tokens,
         "input_tokens": call.input_tokens,

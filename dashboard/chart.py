@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-WIDTH, HEIGHT, TOP = 840, 140, 12  # the viewBox; bars scale to the busiest hour
+WIDTH, HEIGHT, TOP = 840, 110, 8  # the viewBox; bars scale to the busiest hour
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def hourly_chart(hours: list[tuple[datetime, int]]) -> Chart:
     peak = max((n for _hour, n in hours), default=0)
     bars, ticks = [], []
     for i, (hour, count) in enumerate(hours):
-        if hour.hour == 0 or i == 0:
+        if hour.hour == 0 or (i == 0 and hour.hour < 18):  # no first label crowding the next midnight's
             ticks.append(Tick(x=i * step, label=f"{hour:%a %d}"))
         if not count:
             continue

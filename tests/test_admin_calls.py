@@ -61,7 +61,7 @@ def test_the_list_shows_caller_name_duration_and_interrupted_turns(admin_client,
     assert '<td class="field-caller_display">Jordan<br><small>+15550100001</small></td>' in content
     assert '<span class="outcome outcome-quiet" title="Caller hung up">Caller hung up</span>' in content
     assert '<td class="field-duration">1:15</td>' in content
-    assert '<td class="field-total_tokens">624</td>' in content
+    assert '<td class="field-tokens">624</td>' in content
 
 
 def test_the_list_costs_the_same_queries_for_two_calls_or_eight(admin_client, demo_number, demo_caller):
