@@ -17,6 +17,7 @@ from tools.models import ToolInvocation
 
 DEMO_NUMBER = "+15005550006"
 FULL_CALL_SID = "CA" + "f" * 32
+TODAY_HOURS = 3  # the calls this many hours old or younger are today's
 # (hours ago, status, end reason, carrier status, seconds, reason given)
 CALLS = [
     (0.2, CallStatus.COMPLETED, "agent_ended", "completed", 95, "Opening hours"),
@@ -74,8 +75,12 @@ def seed_calls() -> int:
     Call.objects.filter(call_sid__startswith="CAseed").delete()
     Call.objects.filter(call_sid=FULL_CALL_SID).delete()
     now = timezone.now()
+    today = now - timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     for index, (hours, status, reason, carrier_status, seconds, said) in enumerate(CALLS):
-        started = now - timedelta(hours=hours)
+        ago = timedelta(hours=hours)
+        if hours < TODAY_HOURS:  # today's calls stay today, in order, even just after midnight
+            ago = min(ago, today * (hours / TODAY_HOURS))
+        started = now - ago
         call = Call.objects.create(
             call_sid=FULL_CALL_SID if index == 2 else f"CAseed{index:026d}",
             agent=number.agent,

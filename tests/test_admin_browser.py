@@ -120,7 +120,7 @@ async def test_the_admin_tour(site, page):
     await page.goto(f"{site.url}/admin/agents/agent/")
     await page.locator("#result_list").get_by_role("link", name="Demo receptionist").click()
     await expect(page.locator("#id_instructions")).to_contain_text("Acme Plumbing")
-    await page.click("text=What the model receives")  # a collapsed section
+    await page.locator("details.session-preview-box > summary").click()  # folded until asked for
     await expect(page.locator("pre.session-preview")).to_contain_text('"type": "session.update"')
     await expect(page.locator("pre.session-preview")).to_contain_text('"format": {')
     await shot(page, "02-agent")
