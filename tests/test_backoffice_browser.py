@@ -1,15 +1,16 @@
 """The back office at a laptop's 1366 x 768 in Debian's chromium (Playwright), against a real daphne
 serving the demo seed plus a week of calls (tests/backoffice_seed.py). Screenshots go to
-artifacts/screenshots/."""
+artifacts/screenshots/. The server and the logged-in page are test_admin_browser's fixtures."""
 
+# ruff: noqa: F811  (the imported fixtures are named as test arguments, as pytest wants)
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from .servers import call_server, manage
-from .test_admin_browser import CHROMIUM, CHROMIUM_ARGS, LOGIN, SHOTS, _unavailable
+from .servers import manage
+from .test_admin_browser import SHOTS, page, site  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -24,42 +25,14 @@ FITS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    with call_server(
-        tmp_path_factory.mktemp("backoffice"),
-        DJANGO_SUPERUSER_USERNAME=LOGIN[0],
-        DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
-        DJANGO_SUPERUSER_EMAIL="admin@example.com",
-    ) as served:
-        manage(served.env, "shell", "-c", SEED)
-        yield served
+@pytest.fixture(scope="module", autouse=True)
+def seeded(site) -> None:
+    manage(site.env, "shell", "-c", SEED)
 
 
-@pytest.fixture
-async def page(site):
-    from playwright.async_api import async_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport=VIEWPORT)
-        page.set_default_timeout(10_000)
-        await page.goto(f"{site.url}/admin/login/?next=/")
-        await page.fill("#id_username", LOGIN[0])
-        await page.fill("#id_password", LOGIN[1])
-        await page.click("input[type=submit]")
-        await page.wait_for_url(f"{site.url}/")
-        yield page
-        await browser.close()
+@pytest.fixture(autouse=True)
+async def laptop(page) -> None:
+    await page.set_viewport_size(VIEWPORT)
 
 
 def admin_pages(site) -> list[str]:
@@ -175,6 +148,7 @@ async def test_a_tool_s_settings_are_a_form_that_refuses_a_wrong_number(site, pa
 async def test_the_dashboard_draws_the_week_by_the_hour(site, page):
     from playwright.async_api import expect
 
+    await page.goto(f"{site.url}/")
     await expect(page.locator("h1")).to_have_text("Dashboard")
     bars = page.locator("#per-hour svg rect.bar")
     counts = [int(n) for n in await bars.evaluate_all("bars => bars.map(b => b.dataset.count)")]
