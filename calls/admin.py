@@ -160,7 +160,8 @@ class CallAdmin(RecordAdmin):
     def when(self, call: Call) -> str:
         started = timezone.localtime(call.started_at)
         if started.date() != timezone.localdate():
-            return format_html('<span class="when">{}</span>', f"{started:%b %d, %H:%M:%S}")
+            day = "%b %d" if started.year == timezone.localdate().year else "%b %d %Y"
+            return format_html('<span class="when">{}</span>', started.strftime(f"{day}, %H:%M:%S"))
         ago = timesince(call.started_at, depth=1)
         ago = "just now" if ago.startswith("0\xa0") else f"{ago} ago"
         return format_html('<span class="when">{}</span><br><small>{}</small>', f"{started:%H:%M:%S}", ago)
