@@ -1,4 +1,5 @@
-"""`/`: what a supervisor looks at first. Staff only; anyone else is sent to the admin login."""
+"""`/`: what a supervisor looks at first. Staff only (anyone else is sent to the admin login), and
+only those who may read calls, since every figure on it is made of calls."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,6 +21,7 @@ from .chart import hourly_chart
 
 
 @staff_member_required
+@permission_required("calls.view_call", raise_exception=True)
 def index(request: HttpRequest) -> HttpResponse:
     today = selectors.today_start()
     week = timezone.now() - timedelta(days=7)

@@ -175,6 +175,15 @@ def test_anonymous_visitors_and_non_staff_are_sent_to_the_admin_login(client, dj
     assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
 
 
+def test_staff_who_may_not_read_calls_may_not_see_the_dashboard(django_user_model, operator_client):
+    from django.test import Client
+
+    assert operator_client.get("/").status_code == 200
+    nobody = Client()
+    nobody.force_login(django_user_model.objects.create_user("sam", password="x", is_staff=True))
+    assert nobody.get("/").status_code == 403
+
+
 def test_the_dashboard_counts_today_by_outcome_the_week_by_hour_and_the_reasons(admin_client, seeded):
     from dashboard import selectors
 
