@@ -139,6 +139,19 @@ def test_transfer_targets_are_typed_one_per_line_and_saved_as_settings(admin_cli
     assert "front desk = +15550100100" in page  # shown again as typed, not as JSON
 
 
+def test_a_tool_row_saved_again_unchanged_is_not_a_change(demo_agent):
+    from tools.admin import ToolSettingForm
+
+    saved = ToolSetting.objects.create(
+        agent=demo_agent, tool="transfer_call", settings={"targets": {"desk": "+15550100100"}}
+    )
+    inputs = {"tool": "transfer_call", "enabled": "on", "settings.transfer_call.targets": "desk = +15550100100"}
+    inputs["settings.send_email.recipient"] = ""  # every tool's inputs are posted
+    assert not ToolSettingForm(data=inputs, instance=saved).has_changed()
+    inputs["settings.transfer_call.targets"] = "desk = +15550100199"
+    assert ToolSettingForm(data=inputs, instance=saved).changed_data == ["settings"]
+
+
 @pytest.mark.parametrize(
     ("targets", "message"),
     [("front desk = 555", "does not match"), ("front desk", "write “name = value”"), ("", "required property")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.functional import cached_property
 
 from voiceagent.admin_records import RecordAdmin
 
@@ -30,16 +31,30 @@ class ToolSettingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["settings"].widget.tool = self.instance.tool or ""
 
+    def _typed(self, tool_name: str, raw: dict) -> tuple[dict, list[str]]:
+        tool = BUILTIN.get(tool_name)
+        return settings_from_inputs(tool.settings_schema if tool else None, raw.get(tool_name, {}))
+
     def clean(self) -> dict:
         cleaned = super().clean()
         raw = cleaned.get("settings")
         if isinstance(raw, dict) and "tool" in cleaned:
-            tool = BUILTIN.get(cleaned["tool"])
-            schema = tool.settings_schema if tool else None
-            cleaned["settings"], problems = settings_from_inputs(schema, raw.get(cleaned["tool"], {}))
+            cleaned["settings"], problems = self._typed(cleaned["tool"], raw)
             for problem in problems:
                 self.add_error("settings", problem)
         return cleaned
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        """The settings changed when what was typed means other settings than were saved (the
+        inputs of every tool are posted, so comparing them with the saved settings would not do)."""
+        changed = [name for name in super().changed_data if name != "settings"]
+        raw = self["settings"].data if self.is_bound else None
+        if isinstance(raw, dict):
+            typed, problems = self._typed(self["tool"].data or "", raw)
+            if problems or typed != (self.initial.get("settings") or {}):
+                changed.append("settings")
+        return changed
 
 
 class ToolSettingInline(admin.TabularInline):
