@@ -109,7 +109,6 @@ class AgentAdmin(admin.ModelAdmin):
             "What the model receives",
             {
                 "fields": ["session_preview", "updated_at"],
-                "classes": ["collapse"],
                 "description": "The session.update sent when a call connects, as last saved, for a caller "
                 "we know nothing about (a known caller's name and notes are appended to the instructions).",
             },
@@ -127,8 +126,13 @@ class AgentAdmin(admin.ModelAdmin):
     def session_preview(self, agent: Agent) -> str:
         if agent.pk is None:
             return "Shown once the agent is saved."
-        style = "white-space: pre-wrap; overflow-wrap: anywhere; max-width: 60em"  # long instructions wrap
-        return format_html('<pre class="session-preview" style="{}">{}</pre>', style, agent_session_preview(agent))
+        # Folded: a page of JSON is for checking a detail, not for reading every time.
+        return format_html(
+            '<details class="session-preview-box"><summary>Show the session.update ({} characters)</summary>'
+            '<pre class="session-preview">{}</pre></details>',
+            len(preview := agent_session_preview(agent)),
+            preview,
+        )
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

@@ -6,8 +6,6 @@ interrupted turns counted in the same query, and long text columns deferred.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
@@ -15,14 +13,16 @@ from django.db.models import Count, JSONField, OuterRef, Subquery, TextField
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
-from tools.models import ToolInvocation
-from voiceagent.admin_records import RecordAdmin, RecordInline
+from voiceagent.admin_records import RecordAdmin
 
+from .call_page import call_header, call_timeline, duration_text
 from .models import Call, CallEvent, TranscriptItem
+from .outcomes import TONES, Outcome, call_outcome, outcome_expression
 from .postcall.admin import (
     EmailDeliveryInline,
     ExtractedFlagFilter,
@@ -33,44 +33,43 @@ from .postcall.admin import (
     resend_summary_email,
 )
 from .search import calls_matching
-from .transcripts import transcript_as_json, transcript_as_text, transcript_turns
+from .transcripts import transcript_as_json, transcript_as_text
 
-# Fields shown in designed sections; any other Call field (new ones included) lands in "After the call".
+# The call page shows the header, the timeline, the summary and the extraction itself
+# (admin/calls/call/change_form.html); below them, every stored field in these collapsed sections.
 CALL_SECTIONS = [
     (
         "Call",
         ["carrier", "call_sid", "status", "direction", "agent", "phone_number", "caller", "from_number", "to_number"],
     ),
-    ("Timing", ["started_at", "answered_at", "ended_at", "duration_seconds"]),
+    ("Timing", ["started_at", "answered_at", "ended_at", "duration"]),
     ("How it ended", ["end_reason", "end_detail", "ended_by", "carrier_status"]),
-    ("Transcript", ["transcript_timeline", "transcript_downloads"]),
     ("Usage", ["input_tokens", "output_tokens", "total_tokens"]),
     ("Provider ids", ["stream_sid", "stream_token_used_at"]),
-    (
-        "After the call",
-        ["summary", "extracted_table", "summary_status", "extraction_status", "notify_status", "postcall_error"],
-    ),
+    ("After the call", ["summary", "summary_status", "extraction_status", "notify_status", "postcall_error"]),
 ]
 EXPORTS = {"txt": ("text/plain; charset=utf-8", transcript_as_text), "json": ("application/json", transcript_as_json)}
 
 
-class ToolInvocationInline(RecordInline):
-    """On the Call page: each tool call with its arguments, result or error, and duration."""
-
-    model = ToolInvocation
-    fields = ["created_at", "name", "arguments_pretty", "result", "error", "duration_ms"]
-
-    @admin.display(description="Arguments")
-    def arguments_pretty(self, obj: ToolInvocation) -> str:
-        try:
-            return json.dumps(json.loads(obj.arguments), ensure_ascii=False)
-        except ValueError:
-            return obj.arguments
+class WhenFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "when"
 
 
-class EventInline(RecordInline):
-    model = CallEvent
-    fields = ["at", "kind", "detail"]
+class OutcomeFilter(admin.SimpleListFilter):
+    """The outcomes of `calls.outcomes`, instead of every status and end reason."""
+
+    title = "outcome"
+    parameter_name = "outcome"
+
+    def lookups(self, request, model_admin):
+        return Outcome.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Outcome.values:
+            return queryset
+        return queryset.alias(outcome=outcome_expression()).filter(outcome=self.value())
 
 
 class CallChangeList(ChangeList):
@@ -81,25 +80,23 @@ class CallChangeList(ChangeList):
 
 @admin.register(Call)
 class CallAdmin(RecordAdmin):
+    # One short column each, so the list fits a laptop screen; add new ones anywhere in the list.
     list_display = [
-        "started_at",
+        "when",
         "caller_display",
-        "phone_number",
-        "agent",
+        "line_display",
         "duration",
-        "status",
-        "end_reason",
+        "outcome_badge",
         "interrupted_turns",
-        "total_tokens",
+        "tokens",
         postcall_column,
     ]
     list_filter = [
-        "status",
-        "end_reason",
-        "carrier",
+        OutcomeFilter,
         "agent",
         "phone_number",
-        "started_at",
+        ("started_at", WhenFilter),
+        "carrier",
         PostCallStatusFilter,
         ExtractedFlagFilter,
     ]
@@ -107,7 +104,7 @@ class CallAdmin(RecordAdmin):
     search_fields = ["call_sid", "from_number", "to_number", "caller__name"]
     date_hierarchy = "started_at"
     list_select_related = ["agent", "caller", "phone_number"]
-    inlines = [ToolInvocationInline, EmailDeliveryInline, EventInline]
+    inlines = [EmailDeliveryInline]  # tool calls and events are on the timeline
     actions = ["export_text", "export_json", rerun_summary_and_extraction, resend_summary_email]
 
     def get_changelist(self, request, **kwargs):
@@ -131,36 +128,73 @@ class CallAdmin(RecordAdmin):
             found = found | calls_matching(queryset, search_term)
         return found, may_have_duplicates
 
-    fieldsets = [(title, {"fields": names}) for title, names in CALL_SECTIONS]
+    fieldsets = [(title, {"fields": names, "classes": ["collapse"]}) for title, names in CALL_SECTIONS]
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, names in CALL_SECTIONS for name in names]
 
-    extracted_table = staticmethod(extracted_table)
+    def get_inlines(self, request, obj=None):
+        # An empty table under a call says nothing: shown only when there were emails.
+        return self.inlines if obj is not None and obj.email_deliveries.exists() else []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        call = self.get_object(request, object_id)
+        if call is not None:
+            extra_context = {**(extra_context or {}), **self.page_context(call)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def page_context(self, call: Call) -> dict:
+        downloads = {fmt: reverse("admin:calls_call_transcript", args=[call.pk, fmt]) for fmt in EXPORTS}
+        header = call_header(call)
+        return {
+            "title": f"Call from {header['caller'] or header['number']}",
+            "subtitle": "",  # the header below says it all
+            "header": header,
+            "timeline": call_timeline(call),
+            "summary": call.summary,
+            "extracted": extracted_table(call) if call.extracted else "",
+            "downloads": downloads,
+        }
+
+    @admin.display(description="when", ordering="started_at")
+    def when(self, call: Call) -> str:
+        started = timezone.localtime(call.started_at)
+        if started.date() != timezone.localdate():
+            day = "%b %d" if started.year == timezone.localdate().year else "%b %d %Y"
+            return format_html('<span class="when">{}</span>', started.strftime(f"{day}, %H:%M:%S"))
+        ago = timesince(call.started_at, depth=1)
+        ago = "just now" if ago.startswith("0\xa0") else f"{ago} ago"
+        return format_html('<span class="when">{}</span><br><small>{}</small>', f"{started:%H:%M:%S}", ago)
 
     @admin.display(description="caller", ordering="caller__name")
     def caller_display(self, call: Call) -> str:
-        return call.caller.name if call.caller_id and call.caller.name else call.from_number
+        if call.caller_id and call.caller.name:
+            return format_html("{}<br><small>{}</small>", call.caller.name, call.from_number)
+        return call.from_number
+
+    @admin.display(description="line · agent", ordering="phone_number__label")
+    def line_display(self, call: Call) -> str:
+        line = (call.phone_number.label or call.phone_number.number) if call.phone_number_id else call.to_number
+        return format_html("{}<br><small>{}</small>", line, call.agent.name if call.agent_id else "no agent")
 
     @admin.display(description="duration", ordering="duration_seconds")
     def duration(self, call: Call) -> str:
-        if call.duration_seconds is None:
-            return "—"
-        return f"{call.duration_seconds // 60}:{call.duration_seconds % 60:02d}"
+        return duration_text(call.duration_seconds)
+
+    @admin.display(description="outcome")
+    def outcome_badge(self, call: Call) -> str:
+        outcome = call_outcome(call)
+        title = call.get_end_reason_display() if call.end_reason else call.get_status_display()
+        badge = '<span class="outcome outcome-{}" title="{}">{}</span>'
+        return format_html(badge, TONES[outcome], title, outcome.label)
 
     @admin.display(description="interrupted", ordering="interrupted_turns")
     def interrupted_turns(self, call: Call) -> int:
         return call.interrupted_turns
 
-    @admin.display(description="transcript")
-    def transcript_timeline(self, call: Call) -> str:
-        turns = transcript_turns(items=call.transcript.all())
-        return render_to_string("admin/calls/call/timeline.html", {"turns": turns})
-
-    @admin.display(description="download")
-    def transcript_downloads(self, call: Call) -> str:
-        text, json_url = (reverse("admin:calls_call_transcript", args=[call.pk, fmt]) for fmt in ("txt", "json"))
-        return format_html('<a href="{}">Text</a> · <a href="{}">JSON</a>', text, json_url)
+    @admin.display(description="tokens", ordering="total_tokens")
+    def tokens(self, call: Call) -> int:
+        return call.total_tokens
 
     def _export(self, calls, fmt: str, filename: str) -> HttpResponse:
         content_type, render = EXPORTS[fmt]
@@ -192,9 +226,21 @@ class CallAdmin(RecordAdmin):
 
 @admin.register(CallEvent)
 class CallEventAdmin(RecordAdmin):
-    list_display = ["at", "kind", "call", "detail"]
+    list_display = ["when", "kind", "call_link", "detail"]
     list_filter = ["kind", "at"]
     list_select_related = ["call"]
     search_fields = ["detail", "call__call_sid"]
     date_hierarchy = "at"
     readonly_fields = ["call", "kind", "detail", "at"]
+
+    @admin.display(description="when", ordering="at")
+    def when(self, event: CallEvent) -> str:
+        return f"{timezone.localtime(event.at):%b %d, %H:%M:%S}"
+
+    @admin.display(description="call", ordering="call__started_at")
+    def call_link(self, event: CallEvent) -> str:
+        # The caller's number, not the call's long description, so the Detail column keeps its room.
+        if event.call_id is None:
+            return "—"
+        url = reverse("admin:calls_call_change", args=[event.call_id])
+        return format_html('<a href="{}">{}</a>', url, event.call.from_number)

@@ -103,7 +103,7 @@ async def test_the_live_page_streams_a_call_and_staff_hang_it_up(site, page):
     assert not result.protocol_errors, result
 
     await page.goto(f"{site.url}/admin/calls/call/?q={call.call_sid}")
-    await expect(page.locator("#result_list")).to_contain_text("Staff ended")
+    await expect(page.locator("#result_list")).to_contain_text("Ended by staff")
     await page.locator("#result_list tbody a").first.click()
     await expect(page.locator(".timeline")).to_contain_text(CLIP_TEXT["caller_question"])
     await expect(page.locator(".field-ended_by")).to_contain_text(LOGIN[0])
@@ -120,7 +120,7 @@ async def test_the_admin_tour(site, page):
     await page.goto(f"{site.url}/admin/agents/agent/")
     await page.locator("#result_list").get_by_role("link", name="Demo receptionist").click()
     await expect(page.locator("#id_instructions")).to_contain_text("Acme Plumbing")
-    await page.click("text=What the model receives")  # a collapsed section
+    await page.locator("details.session-preview-box > summary").click()  # folded until asked for
     await expect(page.locator("pre.session-preview")).to_contain_text('"type": "session.update"')
     await expect(page.locator("pre.session-preview")).to_contain_text('"format": {')
     await shot(page, "02-agent")

@@ -134,7 +134,7 @@ def test_the_flag_filter_and_columns(call, rf):
     model_admin = _model_admin()
 
     flag = postcall_admin.ExtractedFlagFilter(rf.get("/"), {"flag": ["follow_up_needed:yes"]}, Call, model_admin)
-    assert ("follow_up_needed:yes", "follow_up_needed: yes") in flag.lookup_choices
+    assert ("follow_up_needed:yes", "Follow up needed: yes") in flag.lookup_choices
     assert list(flag.queryset(None, Call.objects.all())) == [call]
     failed = postcall_admin.PostCallStatusFilter(rf.get("/"), {"postcall": ["failed"]}, Call, model_admin)
     assert list(failed.queryset(None, Call.objects.all())) == [other]

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.functional import cached_property
 
 from voiceagent.admin_records import RecordAdmin
 
 from .models import HttpTool, TakenMessage, ToolInvocation, ToolSetting
 from .registry import BUILTIN
+from .settings_form import ToolSettingsWidget, settings_from_inputs
 
 
 def _tool_choices() -> list[tuple[str, str]]:
@@ -19,15 +21,43 @@ def _tool_choices() -> list[tuple[str, str]]:
 
 
 class ToolSettingForm(forms.ModelForm):
+    """A tool and its settings, the settings as fields from the tool's schema (settings_form.py)."""
+
     tool = forms.ChoiceField(choices=_tool_choices)
+    settings = forms.Field(required=False, widget=ToolSettingsWidget)
 
     class Meta:
         model = ToolSetting
         fields = ["tool", "enabled", "settings"]
-        help_texts = {
-            "settings": 'JSON. transfer_call: {"targets": {"front desk": "+15550100100"}}; '
-            'send_email: {"recipient": "group" or "caller"}; the others take none.'
-        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["settings"].widget.tool = self.instance.tool or ""
+
+    def _typed(self, tool_name: str, raw: dict) -> tuple[dict, list[str]]:
+        tool = BUILTIN.get(tool_name)
+        return settings_from_inputs(tool.settings_schema if tool else None, raw.get(tool_name, {}))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        raw = cleaned.get("settings")
+        if isinstance(raw, dict) and "tool" in cleaned:
+            cleaned["settings"], problems = self._typed(cleaned["tool"], raw)
+            for problem in problems:
+                self.add_error("settings", problem)
+        return cleaned
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        """The settings changed when what was typed means other settings than were saved (the
+        inputs of every tool are posted, so comparing them with the saved settings would not do)."""
+        changed = [name for name in super().changed_data if name != "settings"]
+        raw = self["settings"].data if self.is_bound else None
+        if isinstance(raw, dict):
+            typed, problems = self._typed(self["tool"].data or "", raw)
+            if problems or typed != (self.initial.get("settings") or {}):
+                changed.append("settings")
+        return changed
 
 
 class ToolSettingInline(admin.TabularInline):
@@ -38,10 +68,17 @@ class ToolSettingInline(admin.TabularInline):
     extra = 0
 
 
+class BlankJSONField(forms.JSONField):
+    """A JSON input that starts empty, not with `null`."""
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
 class HttpToolForm(forms.ModelForm):
     """Header values are secrets: never shown again once saved; leave the field empty to keep them."""
 
-    new_headers = forms.JSONField(
+    new_headers = BlankJSONField(
         required=False,
         label="Headers",
         help_text='JSON object, e.g. {"Authorization": "Bearer …"}. Saved values are never shown; '

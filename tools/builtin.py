@@ -39,7 +39,8 @@ async def end_call(arguments: JSON, context: ToolContext) -> ToolResult:
         "properties": {
             "targets": {
                 "type": "object",
-                "description": 'Name -> E.164 number, e.g. {"front desk": "+15550100100"}',
+                "description": "Who callers can be put through to, each name with its number in "
+                "international form, e.g. front desk = +15550100100.",
                 "additionalProperties": {"type": "string", "pattern": E164},
                 "minProperties": 1,
             }

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "calls",
     "tools",
     "mcp_server",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -44,15 +44,16 @@ class EmailDeliveryInline(RecordInline):
 
 
 class ExtractedFlagFilter(admin.SimpleListFilter):
-    """Calls by a yes/no extraction field, e.g. "follow_up_needed: yes"."""
+    """Calls by a yes/no extraction field, e.g. "Follow up needed: yes"."""
 
-    title = "extracted yes/no"
+    title = "from the call's extraction"
     parameter_name = "flag"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         choices = []
         for name in _flag_names():
-            choices += [(f"{name}:yes", f"{name}: yes"), (f"{name}:no", f"{name}: no")]
+            label = name.replace("_", " ").capitalize()
+            choices += [(f"{name}:yes", f"{label}: yes"), (f"{name}:no", f"{label}: no")]
         return choices
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Call]) -> QuerySet[Call]:
