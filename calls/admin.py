@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from agents.phone import to_e164
 from tools.admin import ToolInvocationInline
 from voiceagent.admin_records import RecordAdmin, RecordInline
 
@@ -30,7 +31,7 @@ from .postcall.admin import (
     rerun_summary_and_extraction,
     resend_summary_email,
 )
-from .search import calls_matching
+from .search import calls_matching, calls_with_number
 from .transcripts import transcript_as_json, transcript_as_text, transcript_turns
 
 # Fields shown in designed sections; any other Call field (new ones included) lands in "After the call".
@@ -109,10 +110,13 @@ class CallAdmin(RecordAdmin):
         return super().get_queryset(request).annotate(interrupted_turns=Coalesce(Subquery(interrupted), 0))
 
     def get_search_results(self, request, queryset, search_term):
-        """The ids, numbers and caller names Django searches, or what was said (full-text on PostgreSQL)."""
+        """The ids, numbers and caller names Django searches, a number as typed ("(555) 010-0001", read
+        as the callers search reads it), or what was said (full-text on PostgreSQL)."""
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.split():
             found = found | calls_matching(queryset, search_term)
+        if number := to_e164(search_term):
+            found = found | calls_with_number(queryset, number)
         return found, may_have_duplicates
 
     fieldsets = [(title, {"fields": names}) for title, names in CALL_SECTIONS]
