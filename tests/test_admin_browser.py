@@ -86,18 +86,29 @@ async def test_the_live_page_streams_a_call_and_staff_hang_it_up(site, page):
     await expect(page.locator("#live-status")).to_have_attribute("data-state", "open")  # subscribed
     async with RealtimeStandin(port=site.standin_port):
         call = SimulatedCall(base_url=site.url, auth_token=AUTH_TOKEN)
-        # The caller would talk and stay on for 25 s; staff end it first.
-        script = CallScript(caller_audio=load_clip("caller_question"), hangup_after_ms=25000, max_call_ms=30000)
+        # The caller talks, then stays on the line for 25 s whatever the agent does; staff end it first.
+        script = CallScript(caller_audio=load_clip("caller_question"), hold_ms=25000, max_call_ms=30000)
         running = asyncio.create_task(call.run(script))
         card = page.locator(f'.live-call[data-call-sid="{call.call_sid}"]')
         await expect(card.locator(".who")).to_have_text("Jordan Demo", timeout=15000)
+        await expect(card.locator(".from")).to_have_text("+15550100001")
+        await expect(card.locator(".line")).to_have_text("→ Demo line +15005550006")
+        await expect(card.locator(".agent")).to_have_text("· Demo receptionist")
         await expect(card.locator("li.role-agent").first).to_contain_text(CLIP_TEXT["greeting"], timeout=15000)
         await expect(card.locator("li.role-caller").first).to_contain_text(CLIP_TEXT["caller_question"], timeout=20000)
+        await expect(card.locator("li.role-agent").nth(1)).to_contain_text(CLIP_TEXT["answer"], timeout=20000)
+        clock = await card.locator(".clock").text_content()
+        await expect(card.locator(".clock")).not_to_have_text(clock)  # it ticks
         await shot(page, "06-live")
 
-        await card.locator("button.hangup").click()
-        await card.locator("button.hangup").click()  # the second click confirms
-        await expect(card.locator(".state")).to_contain_text("staff ended", timeout=20000)
+        button = card.locator("button.hangup")
+        await button.click()
+        await button.click()  # the second click confirms
+        await expect(card.locator(".state")).to_contain_text("ended: staff ended", timeout=20000)
+        # The call's own "ended" event sets the button: nothing left saying goodbye.
+        await expect(button).to_have_text("Ended")
+        await expect(button).to_be_disabled()
+        await expect(card).to_have_class("live-call ended")  # greyed; its clock no longer ticks
         result = await asyncio.wait_for(running, 30)
     await site.call_finalised(call.call_sid)
     assert not result.protocol_errors, result
