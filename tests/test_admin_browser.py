@@ -121,6 +121,21 @@ async def test_the_live_page_streams_a_call_and_staff_hang_it_up(site, page):
     await shot(page, "07-call", full_page=True)
 
 
+# After the call above, so the calls list has Jordan's call to find.
+async def test_a_number_typed_as_people_do_finds_the_caller_and_their_calls(site, page):
+    from playwright.async_api import expect
+
+    for path in ("agents/caller", "calls/call"):
+        for typed in ("(555) 010-0001", "555-010-0001", "+1 555 010 0001"):
+            await page.goto(f"{site.url}/admin/{path}/")
+            await page.fill("#searchbar", typed)
+            await page.press("#searchbar", "Enter")
+            await expect(page.locator("#result_list")).to_contain_text("Jordan Demo")
+        await page.fill("#searchbar", "(555) 010-0002")  # a number nobody called from
+        await page.press("#searchbar", "Enter")
+        await expect(page.locator("#result_list")).to_have_count(0)
+
+
 # After the call above, so the lists have something to show.
 async def test_the_admin_tour(site, page):
     from playwright.async_api import expect
