@@ -14,7 +14,7 @@ from calls.audio import CLIP_TEXT, load_clip
 from calls.simulator import CallScript, SimulatedCall
 from calls.standin import RealtimeStandin
 
-from .servers import ROOT, call_server
+from .servers import ROOT, call_server, superuser_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -49,11 +49,7 @@ def site(tmp_path_factory):
     except ImportError:
         _unavailable("the playwright package is not installed")
     with call_server(
-        tmp_path_factory.mktemp("browser"),
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        DJANGO_SUPERUSER_USERNAME=LOGIN[0],
-        DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
-        DJANGO_SUPERUSER_EMAIL="admin@example.com",
+        tmp_path_factory.mktemp("browser"), TWILIO_AUTH_TOKEN=AUTH_TOKEN, **superuser_env(*LOGIN)
     ) as served:
         yield served
 

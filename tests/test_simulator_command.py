@@ -13,7 +13,7 @@ import requests
 from calls.audio import CLIP_TEXT
 from calls.standin import RealtimeStandin
 
-from .servers import ROOT, CallServer, call_server
+from .servers import ROOT, CallServer, call_server, superuser_env
 
 pytestmark = pytest.mark.e2e
 
@@ -24,11 +24,7 @@ LOGIN = ("admin", "simulate-call-password")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with call_server(
-        tmp_path_factory.mktemp("simulate-call"),
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        DJANGO_SUPERUSER_USERNAME=LOGIN[0],
-        DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
-        DJANGO_SUPERUSER_EMAIL="admin@example.com",
+        tmp_path_factory.mktemp("simulate-call"), TWILIO_AUTH_TOKEN=AUTH_TOKEN, **superuser_env(*LOGIN)
     ) as served:
         yield served
 
