@@ -16,9 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-E164_MESSAGE = (
-    "Enter a phone number: with its country code (+15550100001) or as dialled in the default region ((555) 010-0001)."
-)
+E164_MESSAGE = "Enter a phone number: with its country code (+15550100001), or as dialled within %(region)s."
 # What a typed number may hold: digits and the punctuation people put between them. Anything else
 # ("call 555 0100", a name, a word from a transcript) is not a number, although phonenumbers would
 # pick the digits out of it.
@@ -49,9 +47,13 @@ def _parsed(raw: str, region: str | None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _not_a_number() -> ValidationError:
+    return ValidationError(E164_MESSAGE, code="invalid_phone_number", params={"region": settings.PHONE_DEFAULT_REGION})
+
+
 def validate_e164(value: str) -> None:
     if to_e164(value) != value:
-        raise ValidationError(E164_MESSAGE, code="invalid_phone_number")
+        raise _not_a_number()
 
 
 class E164FormField(forms.CharField):
@@ -59,7 +61,7 @@ class E164FormField(forms.CharField):
 
     def __init__(self, *args, **kwargs):
         kwargs["max_length"] = 40  # room for spaces, dashes and brackets before normalising
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "(555) 010-0001", "autocomplete": "off"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "+15550100001", "autocomplete": "off"}))
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
@@ -68,7 +70,7 @@ class E164FormField(forms.CharField):
             return value
         normalised = to_e164(value)
         if normalised is None:
-            raise ValidationError(E164_MESSAGE, code="invalid_phone_number")
+            raise _not_a_number()
         return normalised
 
 

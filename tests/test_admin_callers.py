@@ -145,5 +145,5 @@ def test_the_caller_form_says_why_a_number_is_refused(admin_client):
         reverse("admin:agents_caller_add"), {"number": "555-0100", "name": "Kim", "status": "allowed"}
     )
     assert response.status_code == 200  # seven digits: dialable locally only, no E.164 form
-    assert "Enter a phone number" in str(response.context["adminform"].form.errors["number"])
+    assert "or as dialled within US." in str(response.context["adminform"].form.errors["number"])
     assert not Caller.objects.exists()
