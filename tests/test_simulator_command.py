@@ -123,3 +123,21 @@ async def test_after_a_barge_in_only_the_part_of_the_greeting_heard_is_printed(s
     assert CLIP_TEXT["greeting"] not in output  # the whole greeting, never heard, is never printed
     assert f"Agent: {CLIP_TEXT['answer']}" in output  # the answer played out before the caller left
     assert "Call completed: caller_hung_up" in output
+
+
+def test_an_agent_turn_is_printed_once_nothing_can_cut_it_any_more():
+    from calls.management.commands.simulate_call import settled, transcript_line
+    from calls.models import TranscriptItem
+
+    greeting = TranscriptItem(role="agent", text="Hello! Thanks for calling.", offset_ms=0)
+    question = TranscriptItem(role="caller", text="Hi, what are your opening hours?", offset_ms=4300)
+    assert not settled([greeting], 0, over=False, idle=False)  # still playing: a barge-in may cut it
+    assert settled([greeting], 0, over=False, idle=True)  # played out
+    assert settled([greeting, question], 0, over=False, idle=False)  # the caller answered it
+    assert settled([greeting], 0, over=True, idle=False)
+    assert settled([question], 0, over=False, idle=False)  # what the caller said never changes
+    cut = TranscriptItem(role="agent", text="Hello! Thanks", full_text="Hello! Thanks for calling.", interrupted=True)
+    cut.heard_ms = 1360
+    assert settled([cut], 0, over=False, idle=False)
+    assert transcript_line(cut).endswith("Agent: Hello! Thanks  [cut off after 1360 ms heard]")
+    assert "for calling" not in transcript_line(cut)

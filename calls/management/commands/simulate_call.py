@@ -131,9 +131,10 @@ class Command(BaseCommand):
 
     @staticmethod
     def _idle(call: SimulatedCall) -> bool:
-        """The caller has heard everything sent so far: no agent audio is playing or queued."""
+        """The caller has heard everything sent so far: no agent audio is playing or queued, and the
+        last run played out (after a clear the server is still writing down what was cut)."""
         segments = call.result.segments if call.result else []
-        return bool(segments) and segments[-1].end_ms is not None
+        return bool(segments) and segments[-1].end_ms is not None and not segments[-1].cleared
 
     @sync_to_async
     def _settle(self, call_sid: str) -> None:
