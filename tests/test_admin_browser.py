@@ -95,6 +95,10 @@ async def test_the_live_page_streams_a_call_and_staff_hang_it_up(site, page):
         await expect(card.locator("li.role-agent").nth(1)).to_contain_text(CLIP_TEXT["answer"], timeout=20000)
         clock = await card.locator(".clock").text_content()
         await expect(card.locator(".clock")).not_to_have_text(clock)  # it ticks
+        await page.set_viewport_size({"width": 1366, "height": 768})
+        overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        assert await page.evaluate(overflow) == 0  # no horizontal scrolling at 1366x768
+        await page.set_viewport_size({"width": 1280, "height": 860})
         await shot(page, "06-live")
 
         button = card.locator("button.hangup")
