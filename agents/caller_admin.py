@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -33,12 +34,12 @@ class CallerAdmin(admin.ModelAdmin):
     ]
 
     def get_search_results(self, request, queryset, search_term):
-        """Staff paste numbers as they see them: "+1 (555) 010-0001" finds +15550100001."""
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        normalised = to_e164(search_term.strip()) if search_term.strip().startswith("+") else None
+        """Staff type numbers as they see them: "(555) 010-0001" finds +15550100001."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        normalised = to_e164(search_term)
         if normalised:
-            queryset |= self.model.objects.filter(number=normalised)
-        return queryset, may_have_duplicates
+            found |= queryset.filter(number=normalised)
+        return found, may_have_duplicates
 
     @admin.action(description="Export the selected callers as CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
@@ -63,12 +64,17 @@ class CallerAdmin(admin.ModelAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             report = callers_import(data=form.cleaned_data["file"].read())
-            if report.ok:
+            if report.refused:
+                self.message_user(request, f"Nothing was imported: {report.refused}.", messages.ERROR)
+            else:
                 self.message_user(
                     request, f"Imported: {report.created} added, {report.updated} updated.", messages.SUCCESS
                 )
+            if report.ok:
                 return HttpResponseRedirect(reverse("admin:agents_caller_changelist"))
-            self.message_user(request, "Nothing was imported: fix the lines below and upload again.", messages.ERROR)
+            if report.errors:
+                # Stay on the page: the bad rows are listed below it, to fix and upload again.
+                self.message_user(request, f"{len(report.errors)} row(s) were not imported.", messages.WARNING)
         context = {
             **self.admin_site.each_context(request),
             "title": "Import callers from CSV",
@@ -76,5 +82,6 @@ class CallerAdmin(admin.ModelAdmin):
             "form": form,
             "report": report,
             "columns": COLUMNS,
+            "region": settings.PHONE_DEFAULT_REGION,
         }
         return TemplateResponse(request, "admin/agents/caller/import.html", context)

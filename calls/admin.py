@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from agents.phone import to_e164
 from voiceagent.admin_records import RecordAdmin
 
 from .call_page import call_header, call_timeline, duration_text
@@ -32,7 +33,7 @@ from .postcall.admin import (
     rerun_summary_and_extraction,
     resend_summary_email,
 )
-from .search import calls_matching
+from .search import calls_matching, calls_with_number
 from .transcripts import transcript_as_json, transcript_as_text
 
 # The call page shows the header, the timeline, the summary and the extraction itself
@@ -122,10 +123,13 @@ class CallAdmin(RecordAdmin):
         return super().get_queryset(request).annotate(interrupted_turns=Coalesce(Subquery(interrupted), 0))
 
     def get_search_results(self, request, queryset, search_term):
-        """The ids, numbers and caller names Django searches, or what was said (full-text on PostgreSQL)."""
+        """The ids, numbers and caller names Django searches, a number as typed ("(555) 010-0001", read
+        as the callers search reads it), or what was said (full-text on PostgreSQL)."""
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.split():
             found = found | calls_matching(queryset, search_term)
+        if number := to_e164(search_term):
+            found = found | calls_with_number(queryset, number)
         return found, may_have_duplicates
 
     fieldsets = [(title, {"fields": names, "classes": ["collapse"]}) for title, names in CALL_SECTIONS]

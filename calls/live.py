@@ -4,8 +4,10 @@ Group names and message shapes are the contract between the bridge (which publis
 listens) and the staff live page (which subscribes and commands):
 
 - ``LIVE_GROUP`` ("calls.live") receives ``{"type": "live.call", "call_sid", "state":
-  "started" | "ended", "reason"}`` and ``{"type": "live.transcript", "call_sid", "entry":
-  {key, order, role, text, full_text, interrupted, heard_ms, offset_ms}}``.
+  "started" | "ending" | "ended", "reason"}`` ("ending": we hang up, the goodbye is playing;
+  "ended" always follows, though a page may see the two in either order) and
+  ``{"type": "live.transcript", "call_sid", "entry": {key, order, role, text, full_text,
+  interrupted, heard_ms, offset_ms}}``.
 - ``call_group(call_sid)`` is joined by the consumer that holds that call; a
   ``{"type": "call.hangup", "by": "<username>"}`` sent to it ends the call politely, from any
   process (with channels-redis).

@@ -238,7 +238,11 @@ class CallRunner:
 
     async def hang_up(self, reason: EndReason, detail: str = "") -> None:
         """End the call from our side (staff, the agent): the caller hears a goodbye first."""
-        await self.execute(self.session.hang_up(reason, now_ms(), detail))
+        actions = self.session.hang_up(reason, now_ms(), detail)
+        if actions and not self._ended:
+            # While the goodbye plays, every staff page shows the call as ending, not only the clicker's.
+            self.live.publish(call_state_message(self.setup.call_sid, "ending", reason.value))
+        await self.execute(actions)
 
     def _time_up(self) -> list[act.Action]:
         return self.session.hang_up(EndReason.MAX_DURATION, now_ms(), "maximum call length reached")

@@ -1,4 +1,5 @@
-"""Calls whose transcript or summary mentions some text: the admin's search and the MCP `search_calls`.
+"""Calls whose transcript or summary mentions some text, or with a given number: the admin's search and
+the MCP `search_calls`.
 
 On PostgreSQL, full-text search in English (stemmed, so "appointments" finds "appointment"),
 served by the GIN indexes of the `full_text_search_indexes` migration. On SQLite, a plain
@@ -42,3 +43,8 @@ def _contains(text: str) -> Q:
     words = text.split()
     turns = TranscriptItem.objects.filter(*(Q(text__icontains=word) for word in words))
     return Q(pk__in=turns.values("call_id")) | Q(*(Q(summary__icontains=word) for word in words))
+
+
+def calls_with_number(queryset: QuerySet[Call], e164: str) -> QuerySet[Call]:
+    """The calls of `queryset` from or to `e164` (already normalised by `agents.phone.to_e164`)."""
+    return queryset.filter(Q(from_number=e164) | Q(to_number=e164))

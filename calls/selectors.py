@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils import timezone
 
 from .models import Call, CallStatus, TranscriptItem
 
@@ -28,19 +29,26 @@ def _entry(item: TranscriptItem) -> dict[str, Any]:
 
 
 def _summary(call: Call) -> dict[str, Any]:
+    answered = call.answered_at or call.started_at
+    name = call.caller.name if call.caller_id else ""
     return {
         "call_sid": call.call_sid,
-        "caller": call.caller.name if call.caller_id and call.caller.name else call.from_number,
+        "caller": name or call.from_number,
+        "caller_name": name,
         "from_number": call.from_number,
         "to_number": call.to_number,
+        "line": call.phone_number.label if call.phone_number_id else "",
         "agent": call.agent.name if call.agent_id else "",
-        "answered_at": (call.answered_at or call.started_at).isoformat(),
+        "answered_at": answered.isoformat(),
+        # Measured here, not from answered_at in the browser: the page's clock need not agree with ours.
+        "elapsed_ms": max(0, int((timezone.now() - answered).total_seconds() * 1000)),
         "admin_url": reverse("admin:calls_call_change", args=[call.pk]),
     }
 
 
 def _live_calls():
-    return Call.objects.filter(status=CallStatus.IN_PROGRESS).select_related("agent", "caller").order_by("started_at")
+    in_progress = Call.objects.filter(status=CallStatus.IN_PROGRESS)
+    return in_progress.select_related("agent", "caller", "phone_number").order_by("started_at")
 
 
 def live_calls_snapshot() -> list[dict[str, Any]]:
@@ -53,5 +61,5 @@ def live_calls_snapshot() -> list[dict[str, Any]]:
 
 
 def live_call_summary(*, call_sid: str) -> dict[str, Any] | None:
-    call = Call.objects.select_related("agent", "caller").filter(call_sid=call_sid).first()
+    call = Call.objects.select_related("agent", "caller", "phone_number").filter(call_sid=call_sid).first()
     return _summary(call) if call is not None else None

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
 
 from calls.models import Call, Role
-from calls.search import calls_matching
+from calls.search import calls_matching, calls_with_number
 
 from .results import AgentStats, CallDetail, CallRow, CallStats, ToolCall, Turn, Usage
 
@@ -60,7 +60,7 @@ def search_calls(
     """Calls matching every criterion given; `number` must already be E.164."""
     calls = visible_calls(user=user)
     if number:
-        calls = calls.filter(Q(from_number=number) | Q(to_number=number))
+        calls = calls_with_number(calls, number)
     if agent:
         calls = calls.filter(agent__name__iexact=agent)
     if since is not None:

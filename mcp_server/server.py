@@ -61,6 +61,9 @@ def _aware(moment: datetime | None) -> datetime | None:
     return timezone.make_aware(moment)
 
 
+NUMBER_HELP = "A phone number of either party: +15550100001, +1 555 010 0001, or national as in (555) 010-0001."
+
+
 def build_server(*, principal: PrincipalSource, **sdk_options: Any) -> MCPServer:
     """The server with its tools; `sdk_options` go to `MCPServer` (the HTTP transport's token check)."""
     server = MCPServer("voiceagent", instructions=INSTRUCTIONS, middleware=[RequestLog(principal)], **sdk_options)
@@ -79,7 +82,7 @@ def build_server(*, principal: PrincipalSource, **sdk_options: Any) -> MCPServer
     @_orm
     def search_calls(
         text: Annotated[str, Field(description="Words said in the call (transcript) or in its summary.")] = "",
-        number: Annotated[str, Field(description="A phone number of either party, best in E.164 (+15550100001).")] = "",
+        number: Annotated[str, Field(description=NUMBER_HELP)] = "",
         agent: AgentName = "",
         since: Since = None,
         until: Until = None,
@@ -88,9 +91,9 @@ def build_server(*, principal: PrincipalSource, **sdk_options: Any) -> MCPServer
         """Calls matching every criterion given, newest first."""
         e164 = ""
         if number:
-            e164 = to_e164(number) or to_e164("+" + number.lstrip("+")) or ""
+            e164 = to_e164(number) or ""
             if not e164:
-                raise ToolError(f"{number!r} is not a phone number; give it in E.164, e.g. +15550100001.")
+                raise ToolError(f"{number!r} is not a phone number; give it as +15550100001 or (555) 010-0001.")
         return selectors.search_calls(
             user=user(), text=text, number=e164, agent=agent, since=_aware(since), until=_aware(until), limit=limit
         )

@@ -280,6 +280,15 @@ def e2e_database_url(workdir: Path) -> str:
     return f"{outer.rsplit('/', 1)[0]}/{name}"
 
 
+def superuser_env(username: str, password: str) -> dict[str, str]:
+    """The variables with which `seed_demo` makes a staff login (see CONTRACT.md)."""
+    return {
+        "DJANGO_SUPERUSER_USERNAME": username,
+        "DJANGO_SUPERUSER_PASSWORD": password,
+        "DJANGO_SUPERUSER_EMAIL": f"{username}@example.com",
+    }
+
+
 @contextmanager
 def call_server(workdir: Path, server_class: type[CallServer] = CallServer, **overrides: str) -> Iterator[CallServer]:
     """Migrate, seed the demo and serve it with daphne; the model URL points at the stand-in's port."""

@@ -286,11 +286,19 @@ def test_a_number_typed_with_punctuation_is_stored_in_e164(admin_client, demo_ag
     assert PhoneNumber.objects.get().number == "+15005550006"
 
 
+def test_a_national_number_is_stored_in_e164_of_the_default_region(admin_client, demo_agent, settings):
+    settings.PHONE_DEFAULT_REGION = "GB"
+    data = {"number": "020 7946 0018", "label": "London", "carrier": "twilio", "access_policy": "anyone"}
+    response = admin_client.post(reverse("admin:agents_phonenumber_add"), data)
+    assert response.status_code == 302
+    assert PhoneNumber.objects.get().number == "+442079460018"
+
+
 def test_a_number_that_is_not_a_phone_number_is_refused(admin_client):
     data = {"number": "call me maybe", "access_policy": "anyone"}
     response = admin_client.post(reverse("admin:agents_phonenumber_add"), data)
     assert response.status_code == 200
-    assert "international format" in str(response.context["adminform"].form.errors["number"])
+    assert "Enter a phone number" in str(response.context["adminform"].form.errors["number"])
     assert not PhoneNumber.objects.exists()
 
 

@@ -14,7 +14,7 @@ from calls.audio import CLIP_TEXT, load_clip
 from calls.simulator import CallScript, SimulatedCall
 from calls.standin import RealtimeStandin
 
-from .servers import ROOT, call_server
+from .servers import ROOT, call_server, superuser_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -49,11 +49,7 @@ def site(tmp_path_factory):
     except ImportError:
         _unavailable("the playwright package is not installed")
     with call_server(
-        tmp_path_factory.mktemp("browser"),
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        DJANGO_SUPERUSER_USERNAME=LOGIN[0],
-        DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
-        DJANGO_SUPERUSER_EMAIL="admin@example.com",
+        tmp_path_factory.mktemp("browser"), TWILIO_AUTH_TOKEN=AUTH_TOKEN, **superuser_env(*LOGIN)
     ) as served:
         yield served
 
@@ -86,18 +82,33 @@ async def test_the_live_page_streams_a_call_and_staff_hang_it_up(site, page):
     await expect(page.locator("#live-status")).to_have_attribute("data-state", "open")  # subscribed
     async with RealtimeStandin(port=site.standin_port):
         call = SimulatedCall(base_url=site.url, auth_token=AUTH_TOKEN)
-        # The caller would talk and stay on for 25 s; staff end it first.
-        script = CallScript(caller_audio=load_clip("caller_question"), hangup_after_ms=25000, max_call_ms=30000)
+        # The caller talks, then stays on the line for 25 s whatever the agent does; staff end it first.
+        script = CallScript(caller_audio=load_clip("caller_question"), hold_ms=25000, max_call_ms=30000)
         running = asyncio.create_task(call.run(script))
         card = page.locator(f'.live-call[data-call-sid="{call.call_sid}"]')
         await expect(card.locator(".who")).to_have_text("Jordan Demo", timeout=15000)
+        await expect(card.locator(".from")).to_have_text("+15550100001")
+        await expect(card.locator(".line")).to_have_text("→ Demo line +15005550006")
+        await expect(card.locator(".agent")).to_have_text("· Demo receptionist")
         await expect(card.locator("li.role-agent").first).to_contain_text(CLIP_TEXT["greeting"], timeout=15000)
         await expect(card.locator("li.role-caller").first).to_contain_text(CLIP_TEXT["caller_question"], timeout=20000)
+        await expect(card.locator("li.role-agent").nth(1)).to_contain_text(CLIP_TEXT["answer"], timeout=20000)
+        clock = await card.locator(".clock").text_content()
+        await expect(card.locator(".clock")).not_to_have_text(clock)  # it ticks
+        await page.set_viewport_size({"width": 1366, "height": 768})
+        overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        assert await page.evaluate(overflow) == 0  # no horizontal scrolling at 1366x768
+        await page.set_viewport_size({"width": 1280, "height": 860})
         await shot(page, "06-live")
 
-        await card.locator("button.hangup").click()
-        await card.locator("button.hangup").click()  # the second click confirms
-        await expect(card.locator(".state")).to_contain_text("staff ended", timeout=20000)
+        button = card.locator("button.hangup")
+        await button.click()
+        await button.click()  # the second click confirms
+        await expect(card.locator(".state")).to_contain_text("ended: staff ended", timeout=20000)
+        # The call's own "ended" event sets the button: nothing left saying goodbye.
+        await expect(button).to_have_text("Ended")
+        await expect(button).to_be_disabled()
+        await expect(card).to_have_class("live-call ended")  # greyed; its clock no longer ticks
         result = await asyncio.wait_for(running, 30)
     await site.call_finalised(call.call_sid)
     assert not result.protocol_errors, result
@@ -108,6 +119,21 @@ async def test_the_live_page_streams_a_call_and_staff_hang_it_up(site, page):
     await expect(page.locator(".timeline")).to_contain_text(CLIP_TEXT["caller_question"])
     await expect(page.locator(".field-ended_by")).to_contain_text(LOGIN[0])
     await shot(page, "07-call", full_page=True)
+
+
+# After the call above, so the calls list has Jordan's call to find.
+async def test_a_number_typed_as_people_do_finds_the_caller_and_their_calls(site, page):
+    from playwright.async_api import expect
+
+    for path in ("agents/caller", "calls/call"):
+        for typed in ("(555) 010-0001", "555-010-0001", "+1 555 010 0001"):
+            await page.goto(f"{site.url}/admin/{path}/")
+            await page.fill("#searchbar", typed)
+            await page.press("#searchbar", "Enter")
+            await expect(page.locator("#result_list")).to_contain_text("Jordan Demo")
+        await page.fill("#searchbar", "(555) 010-0002")  # a number nobody called from
+        await page.press("#searchbar", "Enter")
+        await expect(page.locator("#result_list")).to_have_count(0)
 
 
 # After the call above, so the lists have something to show.

@@ -9,7 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from agents.models import Caller
 from calls.models import Call, CallStatus, Role, TranscriptItem
+
+from .test_admin_callers import CALLER_SPELLINGS
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +101,20 @@ def test_search_by_transcript_text_lists_each_call_once(admin_client, a_call, de
     )
     response = admin_client.get(reverse(CHANGELIST), {"q": "Sunday"})
     assert [c.pk for c in response.context["cl"].result_list] == [a_call.pk]
+
+
+def test_a_number_as_typed_finds_the_calls_from_and_to_it_as_the_callers_search_finds_the_caller(
+    admin_client, a_call, demo_number, demo_caller
+):
+    other = Caller.objects.create(number="+15550100002", name="Sam")
+    make_call(demo_number, other, 2)
+    for term in CALLER_SPELLINGS:
+        calls = admin_client.get(reverse(CHANGELIST), {"q": term}).context["cl"].result_list
+        callers = admin_client.get(reverse("admin:agents_caller_changelist"), {"q": term}).context["cl"].result_list
+        assert [c.pk for c in calls] == [a_call.pk], term
+        assert [c.number for c in callers] == [a_call.from_number], term
+    for term in ["(500) 555-0006", "+1 500-555-0006"]:  # the line called: both calls
+        assert admin_client.get(reverse(CHANGELIST), {"q": term}).context["cl"].result_count == 2, term
 
 
 def test_the_detail_shows_the_transcript_as_a_timeline(admin_client, a_call):

@@ -263,6 +263,10 @@ async def test_staff_hang_up_crosses_the_channel_layer_and_ends_the_call_with_a_
     assert await sync_to_async(services.call_request_hangup)(call_sid=incoming_call.call_sid, username="olivia")
     while (message := json.loads(await communicator.receive_from(5)))["event"] != "mark":
         assert message["event"] == "media"  # the goodbye
+    # While the goodbye plays the call is "ending" for every staff page, not yet ended.
+    ending = await asyncio.wait_for(layer.receive(watcher), 5)
+    assert (ending["state"], ending["reason"]) == ("ending", "staff_ended")
+    assert (await refresh(incoming_call)).status == "in_progress"
     await communicator.send_to(json.dumps({"event": "mark", "streamSid": "MZ1", "mark": {"name": "farewell"}}))
     assert await closed(communicator)
     await communicator.disconnect()

@@ -73,7 +73,8 @@ async def test_a_finished_call_gets_its_summary_and_email_from_the_worker(stack)
     )
     question = CLIP_TEXT["caller_question"]
     assert status == "completed" and statuses == "donedonedone" and error == ""
-    assert question in summary and question in extracted and '"follow_up_needed": true' in extracted
+    assert question in summary and '"reason": "What are your opening hours"' in extracted
+    assert '"callback_number": null' in extracted and '"follow_up_needed": false' in extracted  # none asked for
     assert [r.body["model"] for r in text_api.requests] == ["gpt-4o-mini", "gpt-4o-mini"]
     assert text_api.requests[0].authorization == f"Bearer {OPENAI_KEY}"
     assert OPENAI_KEY not in stack.worker.output.tail(1000) + stack.daphne.output.tail(1000)

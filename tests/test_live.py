@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -11,6 +12,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from calls.bridge.actions import TranscriptEntry
 from calls.live import LIVE_GROUP, call_group, call_state_message, transcript_message
@@ -24,6 +26,8 @@ SID = "CA" + "5" * 32
 
 @pytest.fixture
 def live_call(demo_number, demo_caller) -> Call:
+    demo_number.label = "Main line"
+    demo_number.save()
     call = Call.objects.create(
         call_sid=SID,
         from_number=demo_caller.number,
@@ -86,7 +90,21 @@ async def test_a_call_starting_arrives_with_who_is_calling(operator, live_call):
     await get_channel_layer().group_send(LIVE_GROUP, call_state_message(SID, "started"))
     message = await communicator.receive_json_from(5)
     assert (message["type"], message["state"]) == ("live.call", "started")
-    assert message["call"]["caller"] == "Jordan" and message["call"]["agent"] == "Receptionist"
+    call = message["call"]
+    assert call["caller"] == "Jordan" and call["agent"] == "Receptionist"
+    assert (call["caller_name"], call["from_number"], call["to_number"]) == ("Jordan", "+15550100001", "+15005550006")
+    assert call["line"] == "Main line" and call["elapsed_ms"] >= 0
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_call_ending_then_ended_arrive_as_they_are_published_without_a_lookup(operator, live_call):
+    communicator, connected = await open_feed(await sync_to_async(session_cookie)(operator))
+    assert connected
+    for state in ["ending", "ended"]:
+        await get_channel_layer().group_send(LIVE_GROUP, call_state_message(SID, state, "staff_ended"))
+        message = await communicator.receive_json_from(5)
+        assert (message["state"], message["reason"], message["call"]) == (state, "staff_ended", None)
     await communicator.disconnect()
 
 
@@ -120,6 +138,10 @@ def test_the_page_lists_calls_in_progress_with_what_was_said(client, operator, l
     assert response.status_code == 200
     (call,) = response.context["calls"]
     assert call["call_sid"] == SID and call["caller"] == "Jordan"
+    assert (call["from_number"], call["line"], call["agent"]) == ("+15550100001", "Main line", "Receptionist")
+    Call.objects.filter(pk=live_call.pk).update(answered_at=timezone.now() - timedelta(seconds=75))
+    (call,) = client.get(reverse("live-calls")).context["calls"]
+    assert 75_000 <= call["elapsed_ms"] < 3_600_000  # measured by the server, from the answer
     assert [entry["text"] for entry in call["entries"]] == ["Hello from Acme!"]
     assert response.context["can_hang_up"] is True
     assert 'id="live-initial"' in response.content.decode()

@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from agents.validators import parse_email_list, validate_email_list
-from calls.models import CallStatus, DeliveryStatus, EmailDelivery, ExtractionField, StepStatus
+from calls.models import CallStatus, DeliveryStatus, EmailDelivery, ExtractionField, StepStatus, TranscriptItem
 from calls.postcall import deliveries, services
 from calls.postcall.emails import call_email_render
 from calls.postcall.errors import PostCallError
@@ -51,6 +51,23 @@ def test_the_summary_reads_the_heard_transcript_and_is_stored(call, text_api):
     assert "Queued behind" not in prompt  # never heard, never happened for the caller
 
 
+def test_a_staff_ended_call_is_told_as_ended_by_staff_and_its_cut_last_turn_not_as_a_barge_in(call, text_api):
+    call.end_reason, call.ended_by = "staff_ended", "olivia"
+    call.save()
+    TranscriptItem.objects.create(
+        call=call, order=9, role="agent", text="A plumber is", full_text="A plumber is on the way.", interrupted=True
+    )
+    assert call_summarize(call_id=call.pk) == StepStatus.DONE
+
+    prompt = text_api.requests[0].body["input"]
+    assert prompt.splitlines()[0].endswith("ended: a staff member hung up (not the caller).")
+    assert f"Agent: {HEARD} [interrupted]" in prompt  # the caller answered it: a barge-in
+    assert "Agent: A plumber is [cut off as the call ended]" in prompt  # nobody answered it: the hang-up
+    call.refresh_from_db()
+    assert call.summary.endswith("The call ended: a staff member hung up (not the caller).")
+    assert "talked over the agent 1 time(s)" in call.summary  # the one real barge-in, not two
+
+
 def test_a_done_step_is_not_run_again_unless_forced(call, text_api):
     call_summarize(call_id=call.pk)
     assert call_summarize(call_id=call.pk) is None
@@ -80,7 +97,10 @@ def test_extraction_asks_for_a_strict_schema_and_stores_valid_values(call, text_
     assert call_extract(call_id=call.pk) == StepStatus.DONE
 
     call.refresh_from_db()
-    assert call.extracted == {"reason": FIRST_CALLER_LINE, "follow_up_needed": True, "urgency": "high", "people": 2}
+    # The stand-in reads the call as a model would: a short reason, a call-back asked for, nothing said of
+    # urgency or of how many people (null, not a guess).
+    reason = "My boiler is leaking, can someone call me back on 555 0100"
+    assert call.extracted == {"reason": reason, "follow_up_needed": True, "urgency": None, "people": None}
     schema = text_api.requests[0].body["text"]["format"]
     assert schema["type"] == "json_schema" and schema["strict"] is True
     assert schema["schema"]["required"] == ["reason", "follow_up_needed", "urgency", "people"]

@@ -25,7 +25,7 @@ REPORT = (
     "import django, json; django.setup(); from django.conf import settings as s;"
     "print(json.dumps({name: getattr(s, name, None) for name in ("
     "'DEBUG', 'SECRET_KEY', 'TWILIO_AUTH_TOKEN', 'ALLOWED_HOSTS', 'SESSION_COOKIE_SECURE',"
-    "'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS')}))"
+    "'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'PHONE_DEFAULT_REGION')}))"
 )
 SECRET = "a-production-secret-key-that-must-never-be-printed"
 TOKEN = "a-twilio-auth-token-that-must-never-be-printed"
@@ -133,6 +133,13 @@ def test_a_configured_value_wins_and_a_missing_one_is_added_to_the_file(tmp_path
 def test_public_url_host_is_served_besides_loopback(tmp_path):
     values = started(run_settings(tmp_path / "secrets.env", PUBLIC_URL="https://abc123.ngrok.app"))
     assert values["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]", "abc123.ngrok.app"]
+
+
+def test_the_phone_region_defaults_to_us_takes_any_case_and_refuses_an_unknown_code(tmp_path):
+    assert started(run_settings(tmp_path / "secrets.env"))["PHONE_DEFAULT_REGION"] == "US"
+    assert started(run_settings(tmp_path / "secrets.env", PHONE_DEFAULT_REGION="gb"))["PHONE_DEFAULT_REGION"] == "GB"
+    result = run_settings(tmp_path / "secrets.env", PHONE_DEFAULT_REGION="XX")
+    assert result.returncode != 0 and "PHONE_DEFAULT_REGION='XX' is not a region code" in result.stderr
 
 
 # --- a carrier without a token answers its webhooks 503, signed or not -----------------------

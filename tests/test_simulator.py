@@ -38,6 +38,7 @@ from calls.simulator import (
     parse_twiml,
     run_many,
 )
+from calls.simulator.script import BARGE_IN_GRACE_MS
 
 from .simulator_helpers import (
     SILENCE,
@@ -175,6 +176,32 @@ def test_caller_barges_in_relative_to_the_first_playback_and_respects_timeouts()
     assert caller.hangup_due(420, queue) is None  # still talking over the agent
     assert caller.hangup_due(440, queue) == "hangup_after_ms"
     assert CallerTurn(script).hangup_due(1000, queue) == "max_call_ms"
+
+
+def test_a_held_call_stays_on_after_the_answer_until_its_time() -> None:
+    queue = PlaybackQueue()
+    caller = CallerTurn(CallScript(caller_audio=tone(160), speak_after_ms=0, hold_ms=600, drained_after_ms=20))
+    caller.next_frame(0, queue)
+    assert caller.ended_ms == 20
+    queue.enqueue_audio(tone(160))
+    advance(queue, 100)  # the answer has played and drained: an unheld caller would leave now
+    assert caller.hangup_due(100, queue) is None
+    assert caller.hangup_due(580, queue) is None  # long after hangup_after_ms would have fired, too
+    assert caller.hangup_due(600, queue) == "held"
+    held_long = CallScript(caller_audio=b"", hold_ms=5000, max_call_ms=1000)
+    assert CallerTurn(held_long).hangup_due(1000, queue) == "max_call_ms"  # the hard bound still holds
+
+
+def test_a_clear_while_or_just_after_the_caller_talks_is_a_barge_in_and_otherwise_not() -> None:
+    queue = PlaybackQueue()
+    caller = CallerTurn(CallScript(caller_audio=tone(320), speak_after_ms=100))
+    assert not caller.talking_over(50)  # before they said anything: the server cut its own audio
+    for frame_ms in (0, 20, 100, 120):
+        caller.next_frame(frame_ms, queue)
+    assert caller.ended_ms == 140
+    assert caller.talking_over(110)
+    assert caller.talking_over(140 + BARGE_IN_GRACE_MS)  # voice detection reports speech late
+    assert not caller.talking_over(141 + BARGE_IN_GRACE_MS)  # long after: a staff hang-up, say
 
 
 def test_caller_presses_digits_once_each_in_order() -> None:
@@ -489,6 +516,26 @@ async def test_barge_in_talks_over_the_greeting() -> None:
     ]
     assert result.audio_after_clear == [0] and clear.received_after_bytes == 480
     assert result.ended_by == "answered" and result.stop_sent
+
+
+@pytest.mark.asyncio
+async def test_a_clear_is_reported_as_a_barge_in_only_when_the_caller_was_talking() -> None:
+    async def agent(stream: FakeStream) -> None:
+        await stream.media(tone(8000))  # a 1 s greeting, cut by the server before anyone speaks
+        await stream.next("media")
+        await stream.send("clear")
+        await stream.media(tone(16000))  # the answer, which the caller talks over
+        await stream.next("media", loud)
+        await stream.send("clear")
+        await stream.next("media", lambda m: not loud(m))
+
+    clears: list[dict[str, Any]] = []
+    async with fake_twilio(agent) as fake:
+        script = CallScript(caller_audio=tone(1600), barge_in_after_ms=400, hangup_after_ms=100, max_call_ms=4000)
+        call = call_for(fake, on_event=lambda kind, data: clears.append(data) if kind == "clear" else None)
+        result = await call.run(script)
+    assert [clear["barge_in"] for clear in clears] == [False, True]
+    assert call.result is result and len(result.clears) == 2
 
 
 @pytest.mark.asyncio

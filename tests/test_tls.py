@@ -71,7 +71,7 @@ def test_signatures_are_checked_against_the_https_url(server, certs):
 
 
 async def simulate_call(server: CallServer, *options: str) -> tuple[int, str]:
-    command = [sys.executable, "manage.py", "simulate_call", "--base-url", server.url, "--hangup-after", "1500"]
+    command = [sys.executable, "manage.py", "simulate_call", "--base-url", server.url]
     process = await asyncio.create_subprocess_exec(
         *command, *options, cwd=ROOT, env=server.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )

@@ -43,7 +43,8 @@ ALL_STEPS = (Step.SUMMARY, Step.EXTRACTION, Step.NOTIFY)
 SUMMARY_INSTRUCTIONS = (
     "You summarise phone calls that an AI agent answered for a business, for the business's staff. "
     "In two to four plain sentences: who called, what they wanted, what the agent told or promised them, "
-    "and anything staff must follow up. Do not invent details that are not in the transcript."
+    "and anything staff must follow up. Do not invent details that are not in the transcript. "
+    "Say how the call ended as its first line does: do not say the caller interrupted or hung up unless it says so."
 )
 EXTRACTION_INSTRUCTIONS = (
     "Fill in each field from the phone call transcript below, following each field's description. "

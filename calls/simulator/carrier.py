@@ -75,6 +75,8 @@ class SimulatedCall:
     cafile: str | None = None
     carrier: str | Dialect = "twilio"
     dialect: Dialect = field(init=False, repr=False)
+    # The call's findings, filled while it runs (``played`` and ``segments`` are live views).
+    result: CallResult | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.dialect = dialect_for(self.carrier)
@@ -103,7 +105,7 @@ class SimulatedCall:
         Call-level failures (refusal, handshake or webhook errors, the server hanging up)
         are recorded in the result, not raised.
         """
-        result = CallResult(call_sid=self.call_sid, carrier=self.dialect.name)
+        result = self.result = CallResult(call_sid=self.call_sid, carrier=self.dialect.name)
         instruction = await self._place(result)
         answered_at = asyncio.get_running_loop().time()
         if instruction is not None:

@@ -66,7 +66,7 @@ class CallResult:
 
     ``call_sid`` is the carrier's call id (Twilio's CallSid, Plivo's CallUUID), ``stream_sid``
     its stream id. ``ended_by`` is one of ``"refused"`` (non-200 webhook or no stream in the
-    answer), ``"handshake_failed"``, ``"answered"``, ``"hangup_after_ms"``, ``"max_call_ms"``,
+    answer), ``"handshake_failed"``, ``"answered"``, ``"hangup_after_ms"``, ``"held"``, ``"max_call_ms"``,
     ``"server_closed"`` or ``"error"``. ``hangup_webhook_status`` is the server's answer to
     the webhook posted after the call (Plivo's hangup URL); ``None`` when none was posted.
     """

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from calls.simulator.playback import FRAME_BYTES, SILENCE, PlaybackQueue
 
 SILENT_FRAME = bytes([SILENCE]) * FRAME_BYTES
+# A server's voice detection reports speech a few hundred ms late: a clear this soon after the
+# caller stopped still answers them.
+BARGE_IN_GRACE_MS = 1000
 
 
 @dataclass
@@ -25,6 +28,8 @@ class CallScript:
       playing, talking over it; overrides ``speak_after_ms``.
     - ``hangup_after_ms``: once the utterance has ended, hang up when the agent's answer
       (audio played after the utterance) has drained, or when this much time has passed.
+    - ``hold_ms``: instead, stay on the line until this ms after the stream started and
+      hang up then, whatever the agent does (staff can watch the call and hang up first).
     - ``max_call_ms``: hard bound on the stream's length, whatever happens.
     - ``dtmf``: ``(ms, digit)`` key presses.
     - ``drained_after_ms``: how long playback must stay silent to count as drained; it
@@ -35,6 +40,7 @@ class CallScript:
     speak_after_ms: int | None = None
     barge_in_after_ms: int | None = None
     hangup_after_ms: int = 8000
+    hold_ms: int | None = None
     max_call_ms: int = 20000
     dtmf: list[tuple[int, str]] = field(default_factory=list)
     drained_after_ms: int = 500
@@ -54,6 +60,13 @@ class CallerTurn:
     def speaking(self) -> bool:
         """Whether the utterance has started and not yet ended."""
         return self.started_ms is not None and self.ended_ms is None
+
+    def talking_over(self, now_ms: int) -> bool:
+        """Whether the caller is speaking at ``now_ms``, or stopped so recently that a server
+        reacting to their speech (a clear) is answering them: a barge-in."""
+        if self.started_ms is None or now_ms < self.started_ms:
+            return False
+        return self.ended_ms is None or now_ms <= self.ended_ms + BARGE_IN_GRACE_MS
 
     def digits_due(self, now_ms: int) -> list[str]:
         """Digits whose scheduled time has come, in order; each is returned once."""
@@ -79,10 +92,12 @@ class CallerTurn:
         return chunk.ljust(FRAME_BYTES, bytes([SILENCE]))
 
     def hangup_due(self, now_ms: int, playback: PlaybackQueue) -> str | None:
-        """Why the caller hangs up now (``"max_call_ms"``, ``"answered"``,
+        """Why the caller hangs up now (``"max_call_ms"``, ``"held"``, ``"answered"``,
         ``"hangup_after_ms"``), or ``None`` to stay on the line."""
         if now_ms >= self.script.max_call_ms:
             return "max_call_ms"
+        if self.script.hold_ms is not None:
+            return "held" if now_ms >= self.script.hold_ms else None
         if self.ended_ms is None:
             return None
         if self._answer_drained(now_ms, playback):

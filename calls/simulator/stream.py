@@ -294,6 +294,9 @@ class MediaStream:
                 "at_ms": record.at_ms,
                 "played_ms": record.played_ms_at_clear,
                 "dropped_bytes": record.dropped_bytes,
+                # A clear while the caller talks is a barge-in; otherwise the server cut its own
+                # audio (a staff hang-up, a transfer, hold music ending).
+                "barge_in": self.caller.talking_over(record.at_ms),
             },
         )
         if record.was_playing:

@@ -1,8 +1,9 @@
 """Local stand-in for the OpenAI text API (`POST /v1/responses`), for summaries offline and in tests.
 
 A small asyncio HTTP/1.1 server (no Django, no extra dependency) whose answers are derived
-deterministically from the request: a summary quoting the first caller line of the transcript,
-or, when a JSON schema is requested, a JSON object that fits it. The official `openai` client
+deterministically from the request (`answers.py`): a summary of who called, what they asked,
+what the agent answered and how the call ended, or, when a JSON schema is requested, a JSON
+object that fits it, each field filled as its name and description ask. The official `openai` client
 parses its answers like the real service's. Fault injection: answer every request with an
 HTTP error status, or drop the connection without answering.
 
@@ -20,6 +21,8 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
+
+from calls.standin.answers import fill_schema, summary_text
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -145,40 +148,7 @@ def _error(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
-# --- the answers ----------------------------------------------------------------------------
-
-
-def caller_lines(text: str) -> list[str]:
-    """What the caller said, from a transcript with lines like ``Caller: …``."""
-    return [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Caller:")]
-
-
-def summary_text(text: str) -> str:
-    said = caller_lines(text)
-    interrupted = sum(1 for line in text.splitlines() if line.startswith("Agent:") and line.endswith("[interrupted]"))
-    first = f'The caller said: "{said[0]}".' if said else "The caller said nothing."
-    cut = f" The caller interrupted the agent {interrupted} time(s)." if interrupted else ""
-    return f"{first}{cut} ({len(said)} caller turn(s).)"
-
-
-def fill_schema(schema: dict[str, Any], text: str) -> Any:
-    """A value fitting `schema`: strings quote the first caller line, booleans are true, numbers count turns."""
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if "enum" in schema:
-        return next((value for value in schema["enum"] if value is not None), None)
-    if kind == "object":
-        return {name: fill_schema(prop, text) for name, prop in schema.get("properties", {}).items()}
-    if kind == "array":
-        return [fill_schema(schema.get("items", {}), text)]
-    said = caller_lines(text)
-    return {
-        "string": said[0] if said else "",
-        "boolean": True,
-        "number": len(said),
-        "integer": len(said),
-    }.get(kind)
+# --- the answers (calls/standin/answers.py) -------------------------------------------------
 
 
 def _input_text(value: object) -> str:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from calls.audio import load_clip
-from calls.models import Call, TranscriptItem
+from calls.bridge.actions import EndReason
+from calls.models import Call, Role, TranscriptItem
 from calls.simulator import DIALECTS, CallResult, CallScript, SimulatedCall
 
 POLL_SECONDS = 0.25
+SETTLE_SECONDS = 5.0
 
 
 def carrier_token(carrier: str) -> str:
@@ -22,11 +25,23 @@ def carrier_token(carrier: str) -> str:
 
 
 def transcript_line(item: TranscriptItem) -> str:
+    """One turn as the caller experienced it: an interrupted agent turn shows only what was heard
+    (the server stores that part as the text, from the marks the carrier echoed)."""
     line = f"[{item.offset_ms / 1000:6.2f}s] {item.get_role_display():>6}: {item.text}"
     if item.interrupted:
-        unheard = item.full_text[len(item.text) :].strip()
-        line += f"  [interrupted after {item.heard_ms} ms; unheard: {unheard!r}]"
+        line += f"  [cut off after {item.heard_ms} ms heard]" if item.heard_ms else "  [cut off before it was heard]"
     return line
+
+
+def settled(items: list[TranscriptItem], index: int, *, over: bool, idle: bool) -> bool:
+    """Whether a turn's stored text is final, so printing it now prints what the caller heard.
+
+    An agent turn is stored when the model has generated it, before it has played; a barge-in
+    or a hang-up then cuts it to the part heard. It is final once cut, once a later turn
+    exists, once the caller's playback has drained (nothing left to cut), or when the call is over.
+    """
+    item = items[index]
+    return item.role != Role.AGENT or item.interrupted or index + 1 < len(items) or over or idle
 
 
 class Command(BaseCommand):
@@ -64,14 +79,18 @@ class Command(BaseCommand):
             metavar="PEM",
             help="trust this CA certificate for an https:// server with a private certificate",
         )
-        parser.add_argument("--hangup-after", type=int, default=4000, help="ms after the answer before hanging up")
+        parser.add_argument(
+            "--hangup-after",
+            type=int,
+            default=None,
+            metavar="MS",
+            help="stay on the line this many ms after the answer, then hang up, whatever the agent does "
+            "(to watch the call on the live page or hang it up there); default: hang up once the agent's "
+            "answer has played",
+        )
 
     def handle(self, *args, **options) -> None:
-        script = CallScript(
-            caller_audio=load_clip("caller_question"),
-            barge_in_after_ms=options["barge_in"],
-            hangup_after_ms=options["hangup_after"],
-        )
+        script = self._script(options["barge_in"], options["hangup_after"])
         carrier = options["carrier"]
         auth_token = options["auth_token"] or carrier_token(carrier)
         if not auth_token:
@@ -90,29 +109,62 @@ class Command(BaseCommand):
         result = asyncio.run(self._run(call, script))
         self._report(result)
 
+    @staticmethod
+    def _script(barge_in: int | None, hold: int | None) -> CallScript:
+        script = CallScript(caller_audio=load_clip("caller_question"), barge_in_after_ms=barge_in)
+        if hold is not None:
+            script.hold_ms = hold
+            script.max_call_ms = max(script.max_call_ms, hold + 1000)  # the hold, not the bound, ends it
+        return script
+
     async def _run(self, call: SimulatedCall, script: CallScript) -> CallResult:
         printed: set[int] = set()
         running = asyncio.create_task(call.run(script))
         while not running.done():
             await asyncio.wait({running}, timeout=POLL_SECONDS)
-            await self._print_new_lines(call.call_sid, printed)
+            await self._print_new_lines(call.call_sid, printed, over=False, idle=self._idle(call))
         result = running.result()
-        await asyncio.sleep(POLL_SECONDS)  # the server writes its last lines as the call ends
-        await self._print_new_lines(call.call_sid, printed)
+        if not (result.refused or result.error):
+            await self._settle(call.call_sid)
+        await self._print_new_lines(call.call_sid, printed, over=True, idle=True)
         return result
 
+    @staticmethod
+    def _idle(call: SimulatedCall) -> bool:
+        """The caller has heard everything sent so far: no agent audio is playing or queued, and the
+        last run played out (after a clear the server is still writing down what was cut)."""
+        segments = call.result.segments if call.result else []
+        return bool(segments) and segments[-1].end_ms is not None and not segments[-1].cleared
+
     @sync_to_async
-    def _print_new_lines(self, call_sid: str, printed: set[int]) -> None:
-        for item in TranscriptItem.objects.filter(call__call_sid=call_sid).exclude(pk__in=printed):
-            printed.add(item.pk)
-            self.stdout.write(transcript_line(item))
+    def _settle(self, call_sid: str) -> None:
+        """Wait (briefly) until the server has finished the call: its last turns are written with it."""
+        for _ in range(int(SETTLE_SECONDS / POLL_SECONDS)):
+            if Call.objects.filter(call_sid=call_sid, ended_at__isnull=False).exists():
+                return
+            time.sleep(POLL_SECONDS)
+
+    @sync_to_async
+    def _print_new_lines(self, call_sid: str, printed: set[int], *, over: bool, idle: bool) -> None:
+        items = list(TranscriptItem.objects.filter(call__call_sid=call_sid).order_by("order"))
+        for index, item in enumerate(items):
+            if item.pk not in printed and settled(items, index, over=over, idle=idle):
+                printed.add(item.pk)
+                self.stdout.write(transcript_line(item))
 
     def _progress(self, kind: str, data: dict) -> None:
         if kind == "refused":
             self.stdout.write(self.style.WARNING(f"Refused: {data.get('say') or data.get('status')}"))
+        elif kind == "clear" and data.get("barge_in"):
+            heard = data.get("played_ms")
+            self.stdout.write(self.style.WARNING(f"  (caller barged in at {data.get('at_ms')} ms, {heard} ms heard)"))
         elif kind == "clear":
-            self.stdout.write(self.style.WARNING(f"  (caller barged in: playback cleared at {data.get('at_ms')} ms)"))
-        elif kind in {"connected", "hangup", "closed", "handshake_failed", "protocol_error"}:
+            self.stdout.write(f"  (the server stopped its audio at {data.get('at_ms')} ms)")
+        elif kind == "hangup":
+            self.stdout.write(f"  (the caller hung up: {data.get('reason')})")
+        elif kind == "closed":
+            self.stdout.write("  (the server ended the call)")
+        elif kind in {"connected", "handshake_failed", "protocol_error"}:
             self.stdout.write(f"  ({kind})")
 
     def _report(self, result: CallResult) -> None:
@@ -123,5 +175,8 @@ class Command(BaseCommand):
         call = Call.objects.filter(call_sid=result.call_sid).first()
         played_ms = len(result.played) // 8
         self.stdout.write(f"Caller heard {played_ms} ms of agent audio; {len(result.clears)} barge-in clear(s).")
-        if call is not None:
-            self.stdout.write(f"Call {call.status}: {call.end_reason or 'open'}; {call.total_tokens} tokens.")
+        if call is None:
+            return
+        if call.end_reason == EndReason.STAFF_ENDED.value:
+            self.stdout.write(self.style.WARNING(f"Staff hung up the call ({call.ended_by or 'staff'})."))
+        self.stdout.write(f"Call {call.status}: {call.end_reason or 'open'}; {call.total_tokens} tokens.")
