@@ -17,7 +17,7 @@ from calls import services
 from calls.audio import load_clip
 from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
-from calls.bridge.events import ProtocolError, StreamStarted, StreamStopped
+from calls.bridge.events import CallerAudio, ProtocolError, StreamStarted, StreamStopped
 from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.phase import Phase
 from calls.bridge.session import CallSession
@@ -26,6 +26,7 @@ from calls.carriers.base import CallControl
 from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
 from calls.store import CallStore, off_loop
+from recordings.tap import RecordingTap
 from tools.dispatch import run_tool
 from tools.registry import ToolContext
 from tools.services import tool_invocation_amend, tool_invocation_record
@@ -80,6 +81,9 @@ class CallRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self._ended = False
         self.store = CallStore()
+        self.recording = RecordingTap(
+            call_id=setup.call_id, call_sid=setup.call_sid, enabled=setup.record, store=self.store
+        )
         self._model_task = asyncio.create_task(self._run_model())
         self._later(start_timeout, lambda: self.session.start_timed_out(start_timeout))
 
@@ -100,6 +104,9 @@ class CallRunner:
             await off_loop(services.stream_start)(call_id=self.setup.call_id, stream_sid=event.stream_id)
             self._later(self.setup.max_call_seconds, self._time_up)
             self.live.publish(call_state_message(self.setup.call_sid, "started"))
+            self.recording.start(arrived)  # the session's clock starts at `arrived` too
+        if isinstance(event, CallerAudio):
+            self.recording.caller(event.payload, arrived)
         if event is not None:
             await self.execute(self.session.on_telephony(event, arrived))
 
@@ -157,6 +164,7 @@ class CallRunner:
         for action in actions:
             match action:
                 case act.PlayAudio() | act.PlaceMark() | act.ClearPlayback():
+                    self.recording.to_caller(action, now_ms())
                     await self._to_caller(self.telephony.encode(action, stream_id))
                 case act.PlayFarewell(clip=clip, mark=mark):
                     await self._play_farewell(clip, mark)
@@ -195,8 +203,9 @@ class CallRunner:
     async def _play_farewell(self, clip: act.Farewell, mark: str) -> None:
         audio = load_clip(clip.value)
         for start in range(0, len(audio), FAREWELL_FRAME_BYTES):
-            payload = base64.b64encode(audio[start : start + FAREWELL_FRAME_BYTES]).decode("ascii")
-            await self._to_caller(self.telephony.encode(act.PlayAudio(payload), self.session.stream_id))
+            chunk = act.PlayAudio(base64.b64encode(audio[start : start + FAREWELL_FRAME_BYTES]).decode("ascii"))
+            self.recording.to_caller(chunk, now_ms())
+            await self._to_caller(self.telephony.encode(chunk, self.session.stream_id))
         await self._to_caller(self.telephony.encode(act.PlaceMark(mark), self.session.stream_id))
         self._later(len(audio) / 8000 + FAREWELL_GRACE_S, self.session.farewell_timed_out)
 
@@ -251,6 +260,7 @@ class CallRunner:
         self.store.put(
             services.call_finish, call_id=self.setup.call_id, reason=end.reason, detail=end.detail, usage=usage
         )
+        self.recording.finish(now_ms())
         self.live.publish(call_state_message(self.setup.call_sid, "ended", end.reason.value))
         await self._close_model()
         await self._close_caller()
