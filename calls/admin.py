@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from recordings.display import recording_player
 from tools.admin import ToolInvocationInline
 from voiceagent.admin_records import RecordAdmin, RecordInline
 
@@ -41,6 +42,7 @@ CALL_SECTIONS = [
     ),
     ("Timing", ["started_at", "answered_at", "ended_at", "duration_seconds"]),
     ("How it ended", ["end_reason", "end_detail", "ended_by", "carrier_status"]),
+    ("Recording", ["recording_player"]),
     ("Transcript", ["transcript_timeline", "transcript_downloads"]),
     ("Usage", ["input_tokens", "output_tokens", "total_tokens"]),
     ("Provider ids", ["stream_sid", "stream_token_used_at"]),
@@ -121,6 +123,7 @@ class CallAdmin(RecordAdmin):
         return [name for _title, names in CALL_SECTIONS for name in names]
 
     extracted_table = staticmethod(extracted_table)
+    recording_player = admin.display(description="recording")(staticmethod(recording_player))
 
     @admin.display(description="caller", ordering="caller__name")
     def caller_display(self, call: Call) -> str:
