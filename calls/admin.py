@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from recordings.display import recording_player
+from recordings.display import recording_player as player_for
 from tools.admin import ToolInvocationInline
 from voiceagent.admin_records import RecordAdmin, RecordInline
 
@@ -123,7 +123,6 @@ class CallAdmin(RecordAdmin):
         return [name for _title, names in CALL_SECTIONS for name in names]
 
     extracted_table = staticmethod(extracted_table)
-    recording_player = admin.display(description="recording")(staticmethod(recording_player))
 
     @admin.display(description="caller", ordering="caller__name")
     def caller_display(self, call: Call) -> str:
@@ -138,6 +137,10 @@ class CallAdmin(RecordAdmin):
     @admin.display(description="interrupted", ordering="interrupted_turns")
     def interrupted_turns(self, call: Call) -> int:
         return call.interrupted_turns
+
+    @admin.display(description="recording")
+    def recording_player(self, call: Call) -> str:
+        return player_for(call)
 
     @admin.display(description="transcript")
     def transcript_timeline(self, call: Call) -> str:

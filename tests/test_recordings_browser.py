@@ -1,0 +1,88 @@
+"""The call page's recording player in a real browser (Debian's chromium, Playwright, 1366x768):
+it loads the WAV, a click on a turn plays from there, and the turn being heard is highlighted."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from calls.audio import load_clip
+from calls.simulator import CallScript, SimulatedCall
+from calls.standin import RealtimeStandin
+
+from .servers import call_server
+from .test_admin_browser import CHROMIUM, CHROMIUM_ARGS, LOGIN, SHOTS, _unavailable
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+AUTH_TOKEN = "browser-recording-token"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    with call_server(
+        tmp_path_factory.mktemp("browser-recording"),
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        DJANGO_SUPERUSER_USERNAME=LOGIN[0],
+        DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
+        DJANGO_SUPERUSER_EMAIL="admin@example.com",
+    ) as served:
+        yield served
+
+
+@pytest.fixture
+async def page(site):
+    from playwright.async_api import async_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
+        )
+        page = await browser.new_page(viewport={"width": 1366, "height": 768})
+        page.set_default_timeout(10_000)
+        await page.goto(f"{site.url}/admin/login/")
+        await page.fill("#id_username", LOGIN[0])
+        await page.fill("#id_password", LOGIN[1])
+        await page.click("input[type=submit]")
+        yield page
+        await browser.close()
+
+
+async def test_the_player_jumps_to_a_clicked_turn_and_highlights_the_turn_playing(site, page):
+    from playwright.async_api import expect
+
+    async with RealtimeStandin(port=site.standin_port):
+        call = SimulatedCall(base_url=site.url, auth_token=AUTH_TOKEN)
+        await call.run(CallScript(caller_audio=load_clip("caller_question"), hangup_after_ms=9000))
+    stored = await asyncio.to_thread(site.process.output.wait_for, f"recording of call {call.call_sid} stored", 15)
+    assert stored, site.process.output.tail()
+
+    await page.goto(f"{site.url}/admin/calls/call/?q={call.call_sid}")
+    await page.locator("#result_list tbody a").first.click()
+    player = page.locator(".recording-player")
+    await expect(player).to_have_attribute("data-state", "ready")  # the WAV was fetched and decoded
+    duration = await page.evaluate("document.querySelector('.recording-player audio').duration")
+    assert duration > 5  # the call's length, not an empty file
+
+    caller_turn = page.locator(".timeline li.role-caller").first
+    offset_ms = int(await caller_turn.get_attribute("data-offset-ms"))
+    assert offset_ms > 0
+    await caller_turn.click()
+    await expect(caller_turn).to_have_class("role-caller playing")
+    position = await page.evaluate("document.querySelector('.recording-player audio').currentTime")
+    assert offset_ms / 1000 <= position < offset_ms / 1000 + 2  # from the turn on (it may have played a little)
+    await page.screenshot(path=SHOTS / "08-call-recording.png", full_page=True)
+
+    greeting = page.locator(".timeline li.role-agent").first
+    await page.evaluate("document.querySelector('.recording-player audio').currentTime = 0.2")
+    await expect(greeting).to_have_class("role-agent playing")  # seeking moves the highlight
+    await expect(caller_turn).to_have_class("role-caller")
