@@ -27,6 +27,7 @@ from .events import (
     StreamStarted,
     StreamStopped,
     TelephonyEvent,
+    TranscriptionUsage,
     Usage,
 )
 from .phase import Phase
@@ -63,6 +64,7 @@ class CallSession(ToolFlow):
         self.playback = PlaybackTracker()
         self.transcript = Transcript()
         self.usage = Usage()
+        self.transcription_usage = TranscriptionUsage()  # the caller's transcript, billed apart
         self.ending: act.EndCall | None = None
         self._started_at = 0.0
         self._active_response: str | None = None
@@ -220,6 +222,7 @@ class CallSession(ToolFlow):
                 self.transcript.turn(item, CALLER, self._offset(now))
                 return self._barge_in(now)
             case CallerTranscribed(item_id=item, text=text):
+                self.transcription_usage += event.usage
                 turn = self.transcript.turn(item, CALLER, self._offset(now))
                 turn.text, turn.complete = text.strip(), True
                 return [act.SaveTranscript(turn.entry())]
