@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from costs.display import cost_breakdown, cost_column
 from recordings.display import recording_player as player_for
 from tools.admin import ToolInvocationInline
 from voiceagent.admin_records import RecordAdmin, RecordInline
@@ -45,6 +46,7 @@ CALL_SECTIONS = [
     ("Recording", ["recording_player"]),
     ("Transcript", ["transcript_timeline", "transcript_downloads"]),
     ("Usage", ["input_tokens", "output_tokens", "total_tokens"]),
+    ("Cost", ["cost_breakdown"]),
     ("Provider ids", ["stream_sid", "stream_token_used_at"]),
     (
         "After the call",
@@ -77,6 +79,7 @@ class CallAdmin(RecordAdmin):
         "end_reason",
         "interrupted_turns",
         "total_tokens",
+        "cost",
         postcall_column,
     ]
     list_filter = [
@@ -92,7 +95,7 @@ class CallAdmin(RecordAdmin):
     # Plus the transcripts and summaries, through calls_matching (get_search_results).
     search_fields = ["call_sid", "from_number", "to_number", "caller__name"]
     date_hierarchy = "started_at"
-    list_select_related = ["agent", "caller", "phone_number"]
+    list_select_related = ["agent", "caller", "phone_number", "cost"]
     inlines = [ToolInvocationInline, EmailDeliveryInline, EventInline]
     actions = ["export_text", "export_json", rerun_summary_and_extraction, resend_summary_email]
 
@@ -137,6 +140,14 @@ class CallAdmin(RecordAdmin):
     @admin.display(description="interrupted", ordering="interrupted_turns")
     def interrupted_turns(self, call: Call) -> int:
         return call.interrupted_turns
+
+    @admin.display(description="cost", ordering="cost__total")
+    def cost(self, call: Call) -> str:
+        return cost_column(call)
+
+    @admin.display(description="cost")
+    def cost_breakdown(self, call: Call) -> str:
+        return cost_breakdown(call)
 
     @admin.display(description="recording")
     def recording_player(self, call: Call) -> str:

@@ -26,6 +26,7 @@ from calls.carriers.base import CallControl
 from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
 from calls.store import CallStore, off_loop
+from costs.services import call_cost_record
 from recordings.tap import RecordingTap
 from tools.dispatch import run_tool
 from tools.registry import ToolContext
@@ -259,6 +260,14 @@ class CallRunner:
         usage = self.session.usage
         self.store.put(
             services.call_finish, call_id=self.setup.call_id, reason=end.reason, detail=end.detail, usage=usage
+        )
+        self.store.put(
+            call_cost_record,
+            call_id=self.setup.call_id,
+            usage=usage,
+            transcription=self.session.transcription_usage,
+            model=self.setup.config.model,
+            transcription_model=self.setup.config.transcription_model,
         )
         self.recording.finish(now_ms())
         self.live.publish(call_state_message(self.setup.call_sid, "ended", end.reason.value))

@@ -22,8 +22,8 @@ from calls.bridge.events import (
     ProtocolError,
     ResponseFinished,
     StreamStarted,
-    TranscriptionUsage,
     StreamStopped,
+    TranscriptionUsage,
     Usage,
 )
 from calls.bridge.openai_wire import OpenAIRealtimeWire, base64_size, session_update

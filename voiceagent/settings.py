@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "tools",
     "mcp_server",
     "recordings",
+    "costs",
 ]
 
 MIDDLEWARE = [
