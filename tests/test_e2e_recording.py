@@ -96,3 +96,13 @@ async def test_a_recorded_call_holds_the_caller_and_what_the_caller_heard(server
     assert set(heard[cleared_at:answered_at]) == {0}
     assert heard[answered_at : answered_at + len(answer)] == answer
     assert set(heard[answered_at + len(answer) :]) <= {0}
+
+    # The same call's line of the cost ledger: the responses' usage summed, transcription apart, priced.
+    ((responses, audio_out, transcribed, model, transcription, carrier, total),) = server.rows(
+        "SELECT k.responses, k.output_audio, k.transcription_input_audio, k.model_cost, k.transcription_cost,"
+        " k.carrier_cost, k.total FROM costs_callcost k JOIN calls_call c ON c.id = k.call_id WHERE c.call_sid = ?",
+        call.call_sid,
+    )
+    assert responses >= 2 and audio_out > 0 and transcribed == 40  # the greeting and the answer; one caller turn
+    assert float(model) > 0 and float(transcription) > 0 and float(carrier) > 0
+    assert abs(float(total) - float(model) - float(transcription) - float(carrier)) < 1e-9

@@ -1,4 +1,4 @@
-"""The call page's recording player in a real browser (Debian's chromium, Playwright, 1366x768):
+"""The call page's recording player and the cost ledger in a real browser (Debian's chromium, Playwright, 1366x768):
 it loads the WAV, a click on a turn plays from there, and the turn being heard is highlighted."""
 
 from __future__ import annotations
@@ -86,3 +86,40 @@ async def test_the_player_jumps_to_a_clicked_turn_and_highlights_the_turn_playin
     await page.evaluate("document.querySelector('.recording-player audio').currentTime = 0.2")
     await expect(greeting).to_have_class("role-agent playing")  # seeking moves the highlight
     await expect(caller_turn).to_have_class("role-caller")
+
+
+# After the call above, so the ledger has a line.
+async def test_the_ledger_in_the_admin_costs_prices_and_totals(site, page):
+    from playwright.async_api import expect
+
+    await page.goto(f"{site.url}/admin/calls/call/")
+    first_cost = page.locator("#result_list tbody tr td.field-cost").first
+    await expect(first_cost).to_contain_text("$0.")
+    await page.locator("#result_list tbody a").first.click()
+    await expect(page.locator("table.call-cost")).to_contain_text("gpt-realtime")
+    before = await page.locator("table.call-cost tr.total .money").inner_text()
+
+    await page.goto(f"{site.url}/admin/costs/modelprice/?q=gpt-realtime")
+    await page.locator("#result_list tbody a", has_text="gpt-realtime").first.click()
+    await page.fill("#id_audio_output", "640")  # ten times the list price, from the same day
+    await page.click("input[name=_save]")
+    await expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    await page.goto(f"{site.url}/admin/costs/callcost/")
+    await page.locator("#result_list tbody input.action-select").first.check()
+    await page.select_option("select[name=action]", "reprice")
+    await page.click("button[name=index]")
+    await expect(page.locator(".messagelist")).to_contain_text("Priced 1 call(s) again.")
+    await page.goto(f"{site.url}/admin/calls/call/")
+    await page.locator("#result_list tbody a").first.click()
+    after = await page.locator("table.call-cost tr.total .money").inner_text()
+    assert float(after) > float(before)
+
+    await page.goto(f"{site.url}/admin/costs/callcost/")
+    await page.click("text=Totals by agent, number, caller")
+    await expect(page.locator("#cost-report")).to_contain_text("Demo receptionist")
+    await page.click(".report-choice >> text=caller")
+    await expect(page.locator("#cost-report")).to_contain_text("+15550100001")
+    await page.click(".report-choice >> text=day")
+    await expect(page.locator("#cost-report tbody tr")).to_have_count(1)
+    await page.screenshot(path=SHOTS / "09-cost-report.png", full_page=True)
