@@ -165,7 +165,11 @@ class Agent(models.Model):
         "language overrides it.",
     )
     max_call_seconds = models.PositiveIntegerField(
-        default=600, help_text="After this long the agent says goodbye and the call ends."
+        null=True,
+        blank=True,
+        default=600,
+        help_text="After this long the agent says goodbye and the call ends (end reason: max duration). "
+        "Empty: no limit.",
     )
     is_active = models.BooleanField(default=True, help_text="Inactive agents refuse calls politely.")
     keypresses = models.CharField(

@@ -103,7 +103,8 @@ class CallRunner:
                 return
             # Awaited, not queued: from here on the call is live for staff (hang-up) and the status callback.
             await off_loop(services.stream_start)(call_id=self.setup.call_id, stream_sid=event.stream_id)
-            self._later(self.setup.max_call_seconds, self._time_up)
+            if self.setup.max_call_seconds:
+                self._later(self.setup.max_call_seconds, self._time_up)
             self.live.publish(call_state_message(self.setup.call_sid, "started"))
             self.recording.start(arrived)  # the session's clock starts at `arrived` too
         if isinstance(event, CallerAudio):

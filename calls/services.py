@@ -135,7 +135,7 @@ class BridgeSetup:
     config: SessionConfig
     greet_first: bool
     greeting: str
-    max_call_seconds: int
+    max_call_seconds: int | None  # None: no limit
     agent_id: int = 0
     caller_id: int | None = None
     caller_number: str = ""
@@ -301,6 +301,7 @@ def call_request_hangup(*, call_sid: str, username: str) -> bool:
 
 
 STALE_GRACE_SECONDS = 120  # beyond an agent's maximum call length, no bridge can still hold the call
+UNLIMITED_STALE_SECONDS = 4 * 3600  # an agent without a maximum: a call "in progress" this long is taken as stale
 NO_STREAM_AFTER_SECONDS = 600
 
 
@@ -318,7 +319,8 @@ def calls_close_stale(*, now: datetime | None = None, everything: bool = False) 
         if call.status == CallStatus.CONNECTING:
             limit, reason = NO_STREAM_AFTER_SECONDS, EndReason.NO_STREAM
         else:
-            limit = (call.agent.max_call_seconds if call.agent else 3600) + STALE_GRACE_SECONDS
+            maximum = call.agent.max_call_seconds if call.agent else 3600
+            limit = (maximum or UNLIMITED_STALE_SECONDS) + STALE_GRACE_SECONDS
             reason = EndReason.SERVER_RESTART
         if everything or (now - (call.answered_at or call.started_at)).total_seconds() > limit:
             updated = Call.objects.filter(pk=call.pk, ended_at=None).update(

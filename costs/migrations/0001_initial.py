@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('agents', '0008_recording_and_budget'),
+        ('agents', '0008_recording_budget_optional_max_length'),
         ('calls', '0011_full_text_search_indexes'),
     ]
 
