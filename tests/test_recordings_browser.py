@@ -4,7 +4,6 @@ it loads the WAV, a click on a turn plays from there, and the turn being heard i
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -12,54 +11,20 @@ from calls.audio import load_clip
 from calls.simulator import CallScript, SimulatedCall
 from calls.standin import RealtimeStandin
 
-from .servers import call_server
-from .test_admin_browser import CHROMIUM, CHROMIUM_ARGS, LOGIN, SHOTS, _unavailable
+from . import test_admin_browser as tour
+from .test_admin_browser import AUTH_TOKEN, SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-AUTH_TOKEN = "browser-recording-token"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    with call_server(
-        tmp_path_factory.mktemp("browser-recording"),
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        DJANGO_SUPERUSER_USERNAME=LOGIN[0],
-        DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
-        DJANGO_SUPERUSER_EMAIL="admin@example.com",
-    ) as served:
-        yield served
-
-
-@pytest.fixture
-async def page(site):
-    from playwright.async_api import async_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
-        )
-        page = await browser.new_page(viewport={"width": 1366, "height": 768})
-        page.set_default_timeout(10_000)
-        await page.goto(f"{site.url}/admin/login/")
-        await page.fill("#id_username", LOGIN[0])
-        await page.fill("#id_password", LOGIN[1])
-        await page.click("input[type=submit]")
-        yield page
-        await browser.close()
+VIEWPORT = {"width": 1366, "height": 768}
+# The back-office tour's server and logged-in browser page (this module gets a server of its own).
+site, page = tour.site, tour.page
 
 
 async def test_the_player_jumps_to_a_clicked_turn_and_highlights_the_turn_playing(site, page):
     from playwright.async_api import expect
 
+    await page.set_viewport_size(VIEWPORT)
     async with RealtimeStandin(port=site.standin_port):
         call = SimulatedCall(base_url=site.url, auth_token=AUTH_TOKEN)
         await call.run(CallScript(caller_audio=load_clip("caller_question"), hangup_after_ms=9000))
@@ -92,6 +57,7 @@ async def test_the_player_jumps_to_a_clicked_turn_and_highlights_the_turn_playin
 async def test_the_ledger_in_the_admin_costs_prices_and_totals(site, page):
     from playwright.async_api import expect
 
+    await page.set_viewport_size(VIEWPORT)
     await page.goto(f"{site.url}/admin/calls/call/")
     first_cost = page.locator("#result_list tbody tr td.field-cost").first
     await expect(first_cost).to_contain_text("$0.")

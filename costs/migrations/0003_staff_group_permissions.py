@@ -1,8 +1,10 @@
 # The ledger in the staff roles: operators see each call's cost; managers also the reports and
-# budget alerts, and edit the price tables. Same approach as calls/0005_staff_groups.
+# budget alerts, and edit the price tables. Same steps as calls/0005_staff_groups
+# (voiceagent/group_permissions.py).
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from voiceagent import group_permissions
 
 OPERATOR_PERMISSIONS = [("costs", "view_callcost")]
 MANAGER_PERMISSIONS = OPERATOR_PERMISSIONS + [("costs", "view_budgetalert")] + [
@@ -14,25 +16,11 @@ GROUPS = {"operators": OPERATOR_PERMISSIONS, "managers": MANAGER_PERMISSIONS}
 
 
 def grant(apps, schema_editor):
-    app_config = apps.get_app_config("costs")
-    original = getattr(app_config, "models_module", None)
-    app_config.models_module = True  # historical app configs have none: create_permissions would skip them
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = original
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, wanted in GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in wanted:
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    group_permissions.grant(apps, "costs", GROUPS)
 
 
 def revoke(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for name in GROUPS:
-        group = apps.get_model("auth", "Group").objects.filter(name=name).first()
-        if group is not None:
-            group.permissions.remove(*Permission.objects.filter(content_type__app_label="costs"))
+    group_permissions.revoke(apps, "costs", GROUPS)
 
 
 class Migration(migrations.Migration):
