@@ -78,3 +78,37 @@ def test_take_hands_out_each_frame_once_and_later_audio_is_not_lost():
     assert len(heard_first) == 1200 and len(heard_second) == 2000
     assert (heard_first + heard_second).count(32124) == 1600
     assert track.take(300) == b""  # nothing twice
+
+
+def test_fed_by_a_session_wait_audio_is_heard_until_the_answer_and_a_barge_in_cuts_the_answer():
+    """The session's own actions, fed as the runner's tap feeds them (recordings/tap.py)."""
+    import base64
+
+    from calls.bridge import actions as act
+    from calls.bridge.events import CallerSpeechStarted, FunctionCallRequested, StreamStarted
+    from calls.bridge.session import CallSession
+
+    from .bridge_helpers import CONFIG, audio
+
+    hold = (base64.b64encode(bytes([0x80]) * 4000).decode(),)  # half a second of wait audio, loud
+    session = CallSession(CONFIG, greet_first=False, hold_audio=hold)
+    track = CallRecording()
+
+    def feed(actions: list, now: float) -> None:
+        for action in actions:
+            if isinstance(action, act.PlayAudio):
+                track.sent(base64.b64decode(action.payload), now)
+            elif isinstance(action, act.ClearPlayback):
+                track.cleared(now)
+
+    session.on_telephony(StreamStarted("MZ1", "CA1"), 0)
+    session.on_model(FunctionCallRequested("r0", "f1", "c1", "slow", "{}"), 0)
+    feed(session.tool_is_slow(100), 100)  # wait audio from 100 ms
+    feed(session.on_model(audio("r1", "i1", 8000), 300), 300)  # the answer (0x55) stops it at 300 ms
+    feed(session.on_model(CallerSpeechStarted("u1"), 800), 800)  # the caller barges in at 800 ms
+    _, heard = channels(track.finish(1500))
+    answer = ULAW_TO_LINEAR[0x55]
+    assert set(heard[:800]) == {0}
+    assert set(heard[800:2400]) == {32124}  # wait audio, 100 to 300 ms: the rest was cleared unheard
+    assert set(heard[2400:6400]) == {answer}  # the answer, 300 to 800 ms
+    assert set(heard[6400:]) == {0}  # cut at the barge-in
