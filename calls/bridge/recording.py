@@ -14,7 +14,6 @@ nothing can still change it (the adapter keeps a margin behind the clock).
 
 from __future__ import annotations
 
-import sys
 from array import array
 
 SAMPLE_RATE = 8000
@@ -33,6 +32,9 @@ def _ulaw_sample(byte: int) -> int:
 
 
 ULAW_TO_LINEAR = array("h", (_ulaw_sample(b) for b in range(256)))
+# The same table as the low and high bytes of little-endian samples, for `bytes.translate`.
+_LOW = bytes(sample & 0xFF for sample in ULAW_TO_LINEAR)
+_HIGH = bytes((sample >> 8) & 0xFF for sample in ULAW_TO_LINEAR)
 
 
 def ulaw_to_linear(data: bytes | bytearray) -> array[int]:
@@ -42,13 +44,11 @@ def ulaw_to_linear(data: bytes | bytearray) -> array[int]:
 
 
 def interleave(left: bytes | bytearray, right: bytes | bytearray) -> bytes:
-    """Two equally long µ-law channels as stereo 16-bit little-endian PCM frames."""
-    frames = array("h", bytes(4 * len(left)))
-    frames[0::2] = ulaw_to_linear(left)
-    frames[1::2] = ulaw_to_linear(right)
-    if sys.byteorder == "big":
-        frames.byteswap()
-    return frames.tobytes()
+    """Two equally long µ-law channels as stereo 16-bit little-endian PCM frames (in C: translate, slices)."""
+    frames = bytearray(4 * len(left))
+    frames[0::4], frames[1::4] = left.translate(_LOW), left.translate(_HIGH)
+    frames[2::4], frames[3::4] = right.translate(_LOW), right.translate(_HIGH)
+    return bytes(frames)
 
 
 class CallRecording:
