@@ -169,3 +169,14 @@ def test_a_caller_first_agent_gives_the_notice_in_its_first_words(demo_number, d
     demo_agent.save()
     setup = bridge_setup(call_sid=a_call(demo_number, status=CallStatus.CONNECTING).call_sid)
     assert RECORDING_NOTICE not in setup.greeting and RECORDING_NOTICE in setup.config.instructions
+
+
+def test_every_beat_task_is_a_registered_task():
+    from django.conf import settings
+
+    from voiceagent.celery import app
+
+    app.loader.import_default_modules()  # autodiscovery, as a worker and beat do at start
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"recordings.store_orphans", "recordings.delete_expired"} <= scheduled
+    assert scheduled <= set(app.tasks)
