@@ -106,6 +106,14 @@ class AgentAdmin(admin.ModelAdmin):
             },
         ),
         (
+            "Recording and costs",
+            {
+                "fields": ["record_calls", "recording_notice", "recording_retention_days", "monthly_budget"],
+                "description": "Recordings hold the caller (left) and what the caller heard (right); "
+                "a number can override the switch and the notice.",
+            },
+        ),
+        (
             "What the model receives",
             {
                 "fields": ["session_preview", "updated_at"],
@@ -178,7 +186,16 @@ class PhoneNumberAdmin(admin.ModelAdmin):
     list_filter = ["carrier", "access_policy", "agent"]
     list_select_related = ["agent"]
     search_fields = ["number", "label", "agent__name"]
-    fields = ["number", "label", "carrier", "agent", "access_policy", "max_calls_per_hour"]
+    fields = [
+        "number",
+        "label",
+        "carrier",
+        "agent",
+        "access_policy",
+        "max_calls_per_hour",
+        "record_calls",
+        "recording_notice",
+    ]
 
     def get_queryset(self, request):
         since = timezone.now() - timedelta(days=RECENT_CALLS_DAYS)

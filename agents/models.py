@@ -164,7 +164,11 @@ class Agent(models.Model):
         "language overrides it.",
     )
     max_call_seconds = models.PositiveIntegerField(
-        default=600, help_text="After this long the agent says goodbye and the call ends."
+        null=True,
+        blank=True,
+        default=600,
+        help_text="After this long the agent says goodbye and the call ends (end reason: max duration). "
+        "Empty: no limit.",
     )
     is_active = models.BooleanField(default=True, help_text="Inactive agents refuse calls politely.")
     keypresses = models.CharField(
@@ -183,6 +187,23 @@ class Agent(models.Model):
         blank=True,
         validators=[validate_wait_audio],
         help_text="An 8 kHz mono 16-bit WAV to play while tools run; empty plays a soft tone.",
+    )
+    # Recording (recordings/): a two-channel WAV of the caller and of what the caller heard.
+    record_calls = models.BooleanField(default=False, help_text="Record this agent's calls (a number may override).")
+    recording_notice = models.BooleanField(
+        default=False, help_text="When recording, the greeting tells the caller the call is recorded."
+    )
+    recording_retention_days = models.PositiveIntegerField(
+        null=True, blank=True, default=90, help_text="Recordings older than this are deleted. Empty: kept."
+    )
+    # Costs (costs/): the ledger prices each call; staff hear when a month's spend nears this.
+    monthly_budget = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="US dollars a calendar month (UTC); an email goes to the notify addresses at 80% and 100%. "
+        "Empty: no budget.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -235,6 +256,12 @@ def carrier_choices() -> list[tuple[str, str]]:
     return [(name, label) for name, (label, *_rest) in settings.CARRIERS.items()]
 
 
+class Override(models.TextChoices):
+    AGENT = "", "As the agent"
+    ON = "on", "On"
+    OFF = "off", "Off"
+
+
 class PhoneNumber(models.Model):
     """A number held at a carrier, and the agent that answers it."""
 
@@ -262,6 +289,29 @@ class PhoneNumber(models.Model):
         blank=True,
         help_text="Calls this number takes in any 60 minutes; more are refused politely. Empty: no limit.",
     )
+    record_calls = models.CharField(
+        max_length=3,
+        choices=Override.choices,
+        blank=True,
+        default=Override.AGENT,
+        help_text="Record calls to this number.",
+    )
+    recording_notice = models.CharField(
+        max_length=3,
+        choices=Override.choices,
+        blank=True,
+        default=Override.AGENT,
+        help_text="Tell callers of this number that the call is recorded.",
+    )
+
+    def recording_wanted(self) -> tuple[bool, bool]:
+        """(record, give the notice): this number's overrides, else its agent's settings."""
+        agent = self.agent
+        record = self.record_calls == Override.ON if self.record_calls else bool(agent and agent.record_calls)
+        notice = (
+            self.recording_notice == Override.ON if self.recording_notice else bool(agent and agent.recording_notice)
+        )
+        return record, record and notice
 
     class Meta:
         ordering = ["number"]

@@ -21,6 +21,7 @@ from django.utils.timesince import timesince
 from agents.phone import to_e164
 from voiceagent.admin_records import RecordAdmin
 
+from . import extensions
 from .call_page import call_header, call_timeline, duration_text
 from .models import Call, CallEvent, TranscriptItem
 from .outcomes import TONES, Outcome, call_outcome, outcome_expression
@@ -111,6 +112,15 @@ class CallAdmin(RecordAdmin):
     def get_changelist(self, request, **kwargs):
         return CallChangeList
 
+    def get_list_display(self, request):
+        # Columns other apps add (calls.extensions), before the after-the-call one.
+        *base, last = super().get_list_display(request)
+        return [*base, *(extra.column for extra in extensions.LIST_COLUMNS), last]
+
+    def get_list_select_related(self, request):
+        extra = [column.select_related for column in extensions.LIST_COLUMNS if column.select_related]
+        return [*self.list_select_related, *extra]
+
     def get_queryset(self, request):
         # A correlated subquery rather than a join: the page's count and date queries stay plain.
         interrupted = (
@@ -158,6 +168,7 @@ class CallAdmin(RecordAdmin):
             "summary": call.summary,
             "extracted": extracted_table(call) if call.extracted else "",
             "downloads": downloads,
+            **extensions.page_parts(call),  # e.g. the recording player, the cost (other apps)
         }
 
     @admin.display(description="when", ordering="started_at")

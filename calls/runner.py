@@ -17,11 +17,12 @@ from calls import services
 from calls.audio import load_clip
 from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
-from calls.bridge.events import ProtocolError, StreamStopped
+from calls.bridge.events import CallerAudio, ProtocolError, StreamStopped
 from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.session import CallSession
 from calls.bridge.wire import ModelWire, TelephonyWire
 from calls.carriers.base import CallControl
+from calls.extensions import CallEnd, observers_for
 from calls.live import LivePublisher, call_state_message, transcript_message
 from calls.realtime import ModelConnection, ModelConnector
 from calls.store import CallStore
@@ -81,6 +82,7 @@ class CallRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self._ended = False
         self.store = CallStore()
+        self.observers = observers_for(setup, self.store)  # the recording, the cost ledger (calls.extensions)
         self._model_task = asyncio.create_task(self._run_model())
         self._later(start_timeout, lambda: self.session.start_timed_out(start_timeout))
 
@@ -100,8 +102,14 @@ class CallRunner:
         if self.session.streaming and not streaming:  # the core took this `start` as our call's stream
             # Awaited, before its actions: from here on the call is live for staff (hang-up) and the status callback.
             await off_loop(services.stream_start)(call_id=self.setup.call_id, stream_sid=self.session.stream_id)
-            self._later(self.setup.max_call_seconds, self._time_up)
+            if self.setup.max_call_seconds:
+                self._later(self.setup.max_call_seconds, self._time_up)
             self.live.publish(call_state_message(self.setup.call_sid, "started"))
+            for observer in self.observers:
+                observer.started(arrived)  # the session's clock starts at `arrived` too
+        elif isinstance(event, CallerAudio) and self.session.streaming:
+            for observer in self.observers:
+                observer.caller(event.payload, arrived)
         await self.execute(actions)
 
     async def caller_gone(self) -> None:
@@ -158,6 +166,7 @@ class CallRunner:
         for action in actions:
             match action:
                 case act.PlayAudio() | act.PlaceMark() | act.ClearPlayback():
+                    self._observe_to_caller(action)
                     await self._to_caller(self.telephony.encode(action, stream_id))
                 case act.PlayFarewell(clip=clip, mark=mark):
                     await self._play_farewell(clip, mark)
@@ -196,8 +205,9 @@ class CallRunner:
     async def _play_farewell(self, clip: act.Farewell, mark: str) -> None:
         audio = load_clip(clip.value)
         for start in range(0, len(audio), FAREWELL_FRAME_BYTES):
-            payload = base64.b64encode(audio[start : start + FAREWELL_FRAME_BYTES]).decode("ascii")
-            await self._to_caller(self.telephony.encode(act.PlayAudio(payload), self.session.stream_id))
+            chunk = act.PlayAudio(base64.b64encode(audio[start : start + FAREWELL_FRAME_BYTES]).decode("ascii"))
+            self._observe_to_caller(chunk)
+            await self._to_caller(self.telephony.encode(chunk, self.session.stream_id))
         await self._to_caller(self.telephony.encode(act.PlaceMark(mark), self.session.stream_id))
         self._later(len(audio) / 8000 + FAREWELL_GRACE_S, self.session.farewell_timed_out)
 
@@ -244,6 +254,10 @@ class CallRunner:
             self.live.publish(call_state_message(self.setup.call_sid, "ending", reason.value))
         await self.execute(actions)
 
+    def _observe_to_caller(self, action: act.Action) -> None:
+        for observer in self.observers:
+            observer.to_caller(action, now_ms())
+
     def _time_up(self) -> list[act.Action]:
         return self.session.hang_up(EndReason.MAX_DURATION, now_ms(), "maximum call length reached")
 
@@ -257,6 +271,10 @@ class CallRunner:
         self.store.put(
             services.call_finish, call_id=self.setup.call_id, reason=end.reason, detail=end.detail, usage=usage
         )
+        config = self.setup.config
+        ended = CallEnd(usage, self.session.transcription_usage, config.model, config.transcription_model)
+        for observer in self.observers:
+            observer.finished(ended, now_ms())
         self.live.publish(call_state_message(self.setup.call_sid, "ended", end.reason.value))
         await self._close_model()
         await self._close_caller()

@@ -5,6 +5,7 @@ Views, the media consumer and tasks call these; each is small, keyword-only and 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -134,7 +135,7 @@ class BridgeSetup:
     config: SessionConfig
     greet_first: bool
     greeting: str
-    max_call_seconds: int
+    max_call_seconds: int | None  # None: no limit
     agent_id: int = 0
     caller_id: int | None = None
     caller_number: str = ""
@@ -142,6 +143,18 @@ class BridgeSetup:
     keypresses: Keypresses = Keypresses.RESPOND
     tool_wait_ms: int = 1500
     hold_audio: tuple[str, ...] = ()
+    record: bool = False  # the bridge writes a two-channel recording (recordings/)
+
+
+RECORDING_NOTICE = "This call is recorded."
+
+
+def with_recording_notice(greeting: str, config: SessionConfig, greet_first: bool) -> tuple[str, SessionConfig]:
+    """The caller is told the call is recorded: in the agent's greeting, or else by the agent's first words."""
+    if greet_first and greeting:
+        return f"{greeting} {RECORDING_NOTICE}", config
+    rule = f'In your first words to the caller, say: "{RECORDING_NOTICE}"'
+    return greeting, dataclasses.replace(config, instructions=f"{config.instructions}\n\n{rule}")
 
 
 def hold_audio_for(agent) -> tuple[str, ...]:
@@ -158,7 +171,7 @@ def hold_audio_for(agent) -> tuple[str, ...]:
 def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
     """The bridge's configuration for a call waiting for its stream, or None."""
     call = (
-        Call.objects.select_related("agent", "caller")
+        Call.objects.select_related("agent", "caller", "phone_number")
         .filter(call_sid=call_sid, status=CallStatus.CONNECTING, agent__isnull=False)
         .first()
     )
@@ -166,12 +179,21 @@ def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
         return None
     agent = call.agent
     toolbox = agent_toolbox(agent)
+    config = agent_session_config(agent, call.caller, tools=toolbox.specs())
+    greet_first, greeting = agent.first_speaker == "agent", agent_greeting(agent, call.caller)
+    if call.phone_number is not None:
+        record, notice = call.phone_number.recording_wanted()
+    else:
+        record, notice = agent.record_calls, agent.record_calls and agent.recording_notice
+    if notice:
+        greeting, config = with_recording_notice(greeting, config, greet_first)
     return BridgeSetup(
         call_id=call.pk,
         call_sid=call.call_sid,
-        config=agent_session_config(agent, call.caller, tools=toolbox.specs()),
-        greet_first=agent.first_speaker == "agent",
-        greeting=agent_greeting(agent, call.caller),
+        config=config,
+        greet_first=greet_first,
+        greeting=greeting,
+        record=record,
         max_call_seconds=agent.max_call_seconds,
         agent_id=agent.pk,
         caller_id=call.caller_id,
@@ -279,6 +301,7 @@ def call_request_hangup(*, call_sid: str, username: str) -> bool:
 
 
 STALE_GRACE_SECONDS = 120  # beyond an agent's maximum call length, no bridge can still hold the call
+UNLIMITED_STALE_SECONDS = 4 * 3600  # an agent without a maximum: a call "in progress" this long is taken as stale
 NO_STREAM_AFTER_SECONDS = 600
 
 
@@ -296,7 +319,8 @@ def calls_close_stale(*, now: datetime | None = None, everything: bool = False) 
         if call.status == CallStatus.CONNECTING:
             limit, reason = NO_STREAM_AFTER_SECONDS, EndReason.NO_STREAM
         else:
-            limit = (call.agent.max_call_seconds if call.agent else 3600) + STALE_GRACE_SECONDS
+            maximum = call.agent.max_call_seconds if call.agent else 3600
+            limit = (maximum or UNLIMITED_STALE_SECONDS) + STALE_GRACE_SECONDS
             reason = EndReason.SERVER_RESTART
         if everything or (now - (call.answered_at or call.started_at)).total_seconds() > limit:
             updated = Call.objects.filter(pk=call.pk, ended_at=None).update(

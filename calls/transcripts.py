@@ -37,6 +37,7 @@ class Turn:
     unheard: str
     interrupted: bool
     heard_ms: int | None
+    offset_ms: int = 0  # from the call's start: its place in the recording
 
 
 def transcript_turns(*, items: Iterable[TranscriptItem]) -> list[Turn]:
@@ -49,6 +50,7 @@ def transcript_turns(*, items: Iterable[TranscriptItem]) -> list[Turn]:
             unheard=unheard_rest(item),
             interrupted=item.interrupted,
             heard_ms=item.heard_ms,
+            offset_ms=item.offset_ms,
         )
         for item in items
     ]

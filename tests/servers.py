@@ -180,6 +180,7 @@ def server_env(workdir: Path, **overrides: str) -> dict[str, str]:
         PLIVO_AUTH_TOKEN=PLIVO_E2E_TOKEN,
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",
+        MEDIA_ROOT=str(workdir / "media"),  # recordings and uploads of this server only
     )
     env.update(overrides)
     return env

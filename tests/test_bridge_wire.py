@@ -23,6 +23,7 @@ from calls.bridge.events import (
     ResponseFinished,
     StreamStarted,
     StreamStopped,
+    TranscriptionUsage,
     Usage,
 )
 from calls.bridge.openai_wire import OpenAIRealtimeWire, base64_size, session_update
@@ -128,7 +129,39 @@ def test_openai_response_done_carries_usage():
             "usage": {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
         },
     }
-    assert openai.parse(json.dumps(done)) == ResponseFinished("r", "cancelled", Usage(3, 4, 7))
+    assert openai.parse(json.dumps(done)) == ResponseFinished("r", "cancelled", Usage(3, 4, 7, responses=1))
+
+
+def test_openai_usage_is_split_as_the_api_reports_it_and_transcription_apart():
+    usage = {
+        "input_tokens": 1200,
+        "output_tokens": 300,
+        "total_tokens": 1500,
+        "input_token_details": {
+            "text_tokens": 400,
+            "audio_tokens": 800,
+            "cached_tokens": 500,
+            "cached_tokens_details": {"text_tokens": 300, "audio_tokens": 200},
+        },
+        "output_token_details": {"text_tokens": 60, "audio_tokens": 240},
+    }
+    done = {"type": "response.done", "response": {"id": "r", "status": "completed", "usage": usage}}
+    assert openai.parse(json.dumps(done)).usage == Usage(1200, 300, 1500, 400, 800, 300, 200, 60, 240, 1)
+    transcribed = {
+        "type": "conversation.item.input_audio_transcription.completed",
+        "item_id": "i",
+        "transcript": "Hi",
+        "usage": {
+            "type": "tokens",
+            "input_tokens": 50,
+            "output_tokens": 7,
+            "input_token_details": {"text_tokens": 0, "audio_tokens": 50},
+        },
+    }
+    assert openai.parse(json.dumps(transcribed)) == CallerTranscribed("i", "Hi", TranscriptionUsage(0, 50, 7))
+    whisper = {**transcribed, "usage": {"type": "duration", "seconds": 2.5}}
+    assert openai.parse(json.dumps(whisper)).usage == TranscriptionUsage(seconds=2.5)
+    assert Usage(1, responses=1) + Usage(2, cached_audio=3, responses=1) == Usage(3, cached_audio=3, responses=2)
 
 
 def test_openai_function_call_and_errors():

@@ -200,7 +200,7 @@ server_events = st.one_of(
     st.builds(
         lambda r, status, u: (
             {"type": "response.done", "response": {"id": r, "status": status, "usage": u}},
-            ResponseFinished(r, status, Usage(u["input_tokens"], u["output_tokens"], u["total_tokens"])),
+            ResponseFinished(r, status, Usage(u["input_tokens"], u["output_tokens"], u["total_tokens"], responses=1)),
         ),
         ids,
         st.sampled_from(["completed", "cancelled", "incomplete", "failed"]),

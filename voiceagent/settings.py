@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "tools",
     "mcp_server",
     "dashboard",
+    "recordings",
+    "costs",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +192,17 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Call recordings (recordings/): spooled on local disk while the call runs, then saved through
+# STORAGES["recordings"]; any Django storage backend (django-storages' S3Storage, …) by settings only.
+RECORDINGS_SPOOL_DIR = env.path("RECORDINGS_SPOOL_DIR", default=str(Path(MEDIA_ROOT) / "spool"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "recordings": {
+        "BACKEND": env.str("RECORDINGS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("RECORDINGS_STORAGE_OPTIONS", default={"location": str(Path(MEDIA_ROOT) / "recordings")}),
+    },
+}
 
 # --- Channels, Celery, email ------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -217,7 +230,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # `celery -A voiceagent beat`: close calls a stopped server process left open.
-CELERY_BEAT_SCHEDULE = {"close-stale-calls": {"task": "calls.close_stale_calls", "schedule": 300.0}}
+CELERY_BEAT_SCHEDULE = {
+    "close-stale-calls": {"task": "calls.close_stale_calls", "schedule": 300.0},
+    # Spools of calls the sweep above closed are stored; recordings past their agent's retention deleted.
+    "store-orphan-recordings": {"task": "recordings.store_orphans", "schedule": 300.0},
+    "delete-expired-recordings": {"task": "recordings.delete_expired", "schedule": 3600.0},
+}
 # Keep Django's LOGGING in the worker: its handler carries the filter that redacts secrets.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

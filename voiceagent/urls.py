@@ -7,6 +7,7 @@ from django.urls import path
 from calls import health, live_views, views
 from calls.carriers.registry import carriers
 from dashboard import views as dashboard_views
+from recordings.views import recording_wav
 
 admin.site.site_header = "voiceagent back office"
 admin.site.site_title = "voiceagent"
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", dashboard_views.index, name="dashboard"),
     *carrier_urlpatterns,
     path("plivo/transfer/<str:token>/", views.plivo_transfer, {"carrier": "plivo"}, name="plivo-transfer"),
+    path("calls/<str:call_sid>/recording.wav", recording_wav, name="call-recording"),
     path("healthz", health.healthz, name="healthz"),
     # Before admin.site.urls, whose catch-all would otherwise answer these paths.
     path("admin/live/", live_views.live_page, name="live-calls"),

@@ -25,6 +25,7 @@ from .events import (
     ModelFailed,
     ResponseFinished,
     ResponseStarted,
+    TranscriptionUsage,
     Usage,
 )
 from .media import NO_MEDIA, Media
@@ -46,6 +47,7 @@ class Conversation:
         self.phase = Phase.WAITING
         self.transcript = Transcript()
         self.usage = Usage()
+        self.transcription_usage = TranscriptionUsage()  # the caller's transcript, billed apart
         self.ending: act.EndCall | None = None
         self._started_at = 0.0
         self._active_response: str | None = None
@@ -119,6 +121,7 @@ class Conversation:
                 self.transcript.turn(item, CALLER, self.offset(now))
                 return self.barge_in(now)
             case CallerTranscribed(item_id=item, text=text):
+                self.transcription_usage += event.usage
                 turn = self.transcript.turn(item, CALLER, self.offset(now))
                 turn.text, turn.complete = text.strip(), True
                 return [act.SaveTranscript(turn.entry())]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 class ProtocolError(ValueError):
@@ -62,6 +62,20 @@ class ModelReady:
 
 
 @dataclass(frozen=True, slots=True)
+class TranscriptionUsage:
+    """What transcribing the caller used (`usage` of a transcription's completed event):
+    tokens for the gpt-4o transcribe models, seconds for whisper-1."""
+
+    input_text: int = 0
+    input_audio: int = 0
+    output_text: int = 0
+    seconds: float = 0.0
+
+    def __add__(self, other: TranscriptionUsage) -> TranscriptionUsage:
+        return TranscriptionUsage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+
+@dataclass(frozen=True, slots=True)
 class CallerSpeechStarted:
     item_id: str
 
@@ -70,6 +84,7 @@ class CallerSpeechStarted:
 class CallerTranscribed:
     item_id: str
     text: str
+    usage: TranscriptionUsage = TranscriptionUsage()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +125,24 @@ class AgentTranscriptDone:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Tokens one response (or, summed, a call) used, split as `response.done` reports them.
+
+    The cached counts are part of the input counts (a subset, billed at the cached rate).
+    """
+
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    input_text: int = 0
+    input_audio: int = 0
+    cached_text: int = 0
+    cached_audio: int = 0
+    output_text: int = 0
+    output_audio: int = 0
+    responses: int = 0  # how many responses reported usage
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            self.input_tokens + other.input_tokens,
-            self.output_tokens + other.output_tokens,
-            self.total_tokens + other.total_tokens,
-        )
+        return Usage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Usage)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from .events import (
     ModelReady,
     ResponseFinished,
     ResponseStarted,
+    TranscriptionUsage,
     Usage,
 )
 from .playback import base64_size
@@ -103,7 +104,9 @@ class OpenAIRealtimeWire:
             case "input_audio_buffer.speech_started":
                 return CallerSpeechStarted(_text(m, "item_id"))
             case "conversation.item.input_audio_transcription.completed":
-                return CallerTranscribed(_text(m, "item_id"), _text(m, "transcript", ""))
+                return CallerTranscribed(
+                    _text(m, "item_id"), _text(m, "transcript", ""), _transcription_usage(m.get("usage"))
+                )
             case "conversation.item.input_audio_transcription.failed":
                 return CallerTranscriptionFailed(_text(m, "item_id"), str((m.get("error") or {}).get("message", "")))
             case "response.created":
@@ -172,7 +175,40 @@ def _text(message: dict[str, Any], key: str, default: str | None = None) -> str:
     return value
 
 
+def _count(raw: Any, *path: str) -> int:
+    """A token count deep in a usage block; absent or malformed counts are 0."""
+    for key in path:
+        raw = raw.get(key) if isinstance(raw, dict) else None
+    return raw if isinstance(raw, int) and raw >= 0 else 0
+
+
 def _usage(raw: dict[str, Any] | None) -> Usage:
-    if not raw:
+    """`response.done`'s usage: totals, and input (text, audio, cached of each) and output (text, audio)."""
+    if not isinstance(raw, dict):
         return Usage()
-    return Usage(int(raw.get("input_tokens", 0)), int(raw.get("output_tokens", 0)), int(raw.get("total_tokens", 0)))
+    cached_split = ("input_token_details", "cached_tokens_details")
+    return Usage(
+        input_tokens=_count(raw, "input_tokens"),
+        output_tokens=_count(raw, "output_tokens"),
+        total_tokens=_count(raw, "total_tokens"),
+        input_text=_count(raw, "input_token_details", "text_tokens"),
+        input_audio=_count(raw, "input_token_details", "audio_tokens"),
+        cached_text=_count(raw, *cached_split, "text_tokens"),
+        cached_audio=_count(raw, *cached_split, "audio_tokens"),
+        output_text=_count(raw, "output_token_details", "text_tokens"),
+        output_audio=_count(raw, "output_token_details", "audio_tokens"),
+        responses=1,
+    )
+
+
+def _transcription_usage(raw: Any) -> TranscriptionUsage:
+    """Tokens (`"type": "tokens"`, the gpt-4o transcribe models) or seconds (`"duration"`, whisper-1)."""
+    if not isinstance(raw, dict):
+        return TranscriptionUsage()
+    seconds = raw.get("seconds")
+    return TranscriptionUsage(
+        input_text=_count(raw, "input_token_details", "text_tokens"),
+        input_audio=_count(raw, "input_token_details", "audio_tokens"),
+        output_text=_count(raw, "output_tokens"),
+        seconds=float(seconds) if isinstance(seconds, int | float) and seconds >= 0 else 0.0,
+    )

@@ -21,6 +21,7 @@ from .events import (
     StreamStarted,
     StreamStopped,
     TelephonyEvent,
+    TranscriptionUsage,
     Usage,
 )
 from .media import FAREWELL_MARK, MediaLeg
@@ -71,6 +72,10 @@ class CallSession:
     @property
     def usage(self) -> Usage:
         return self.conversation.usage
+
+    @property
+    def transcription_usage(self) -> TranscriptionUsage:
+        return self.conversation.transcription_usage
 
     @property
     def ending(self) -> act.EndCall | None:

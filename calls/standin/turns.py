@@ -119,4 +119,11 @@ class CallerTurns:
             item_id=item_id,
             content_index=0,
             transcript=CALLER_TRANSCRIPT,
+            # Billed apart from the responses, as the transcribe models report it.
+            usage={
+                "type": "tokens",
+                "input_tokens": 40,
+                "output_tokens": -(-len(CALLER_TRANSCRIPT) // 4),
+                "input_token_details": {"text_tokens": 0, "audio_tokens": 40},
+            },
         )

@@ -39,6 +39,7 @@ class Command(BaseCommand):
                 "greeting": "Hello! Thanks for calling. How can I help you today?",
                 "first_speaker": FirstSpeaker.AGENT,
                 "notify_emails": "staff@example.com",
+                "record_calls": True,  # no recording notice: the demo caller is us
             },
         )
         self._extraction_fields(agent)

@@ -1,0 +1,76 @@
+"""Where the apps above calls plug into a call, so that calls never imports them.
+
+- Observers see a running call from the runner: the stream's start, each caller frame, what is
+  sent to the caller, and the end with its usage (the recording listens to the audio; the cost
+  ledger only to the end). An app registers a factory in its `AppConfig.ready`; the factory
+  returns None for a call it has nothing to do with, which then costs nothing per frame.
+- Page parts are HTML the call page shows in named places (`recording` above the timeline,
+  `cost` in the header); list columns are callables for the calls list (`@admin.display`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from calls.bridge import actions as act
+    from calls.bridge.events import TranscriptionUsage, Usage
+    from calls.services import BridgeSetup
+    from calls.store import CallStore
+
+
+@dataclass(frozen=True)
+class CallEnd:
+    """What an observer learns when the call is over (after the call's own final write is queued)."""
+
+    usage: Usage
+    transcription: TranscriptionUsage
+    model: str
+    transcription_model: str
+
+
+class CallObserver(Protocol):
+    def started(self, now: float) -> None: ...
+    def caller(self, payload: str, now: float) -> None: ...
+    def to_caller(self, action: act.Action, now: float) -> None: ...
+    def finished(self, end: CallEnd, now: float) -> None: ...
+
+
+class QuietObserver:
+    """A base for observers that only care about some of the moments."""
+
+    def started(self, now: float) -> None:
+        pass
+
+    def caller(self, payload: str, now: float) -> None:
+        pass
+
+    def to_caller(self, action: act.Action, now: float) -> None:
+        pass
+
+    def finished(self, end: CallEnd, now: float) -> None:
+        pass
+
+
+ObserverFactory = Callable[["BridgeSetup", "CallStore"], "CallObserver | None"]
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    column: Callable[[Any], str]  # decorated with @admin.display (description, ordering)
+    select_related: str = ""  # a relation the column reads, joined once for the whole page
+
+
+OBSERVERS: list[ObserverFactory] = []
+PAGE_PARTS: dict[str, Callable[[Any], str]] = {}
+LIST_COLUMNS: list[ListColumn] = []
+
+
+def observers_for(setup: BridgeSetup, store: CallStore) -> list[CallObserver]:
+    return [observer for factory in OBSERVERS if (observer := factory(setup, store)) is not None]
+
+
+def page_parts(call: Any) -> dict[str, str]:
+    return {name: render(call) for name, render in PAGE_PARTS.items()}
