@@ -6,6 +6,7 @@ from django.urls import path
 
 from calls import health, live_views, views
 from calls.carriers.registry import carriers
+from sms import views as sms_views
 
 admin.site.site_header = "voiceagent back office"
 admin.site.site_title = "voiceagent"
@@ -24,6 +25,8 @@ carrier_urlpatterns = [
 urlpatterns = [
     *carrier_urlpatterns,
     path("plivo/transfer/<str:token>/", views.plivo_transfer, {"carrier": "plivo"}, name="plivo-transfer"),
+    path("twilio/sms/", sms_views.incoming, {"carrier": "twilio"}, name="twilio-sms"),
+    path("twilio/sms/status/", sms_views.status, {"carrier": "twilio"}, name="twilio-sms-status"),
     path("healthz", health.healthz, name="healthz"),
     # Before admin.site.urls, whose catch-all would otherwise answer these paths.
     path("admin/live/", live_views.live_page, name="live-calls"),

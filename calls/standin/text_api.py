@@ -2,8 +2,9 @@
 
 A small asyncio HTTP/1.1 server (no Django, no extra dependency) whose answers are derived
 deterministically from the request: a summary quoting the first caller line of the transcript,
-or, when a JSON schema is requested, a JSON object that fits it. The official `openai` client
-parses its answers like the real service's. Fault injection: answer every request with an
+or, when a JSON schema is requested, a JSON object that fits it, or, for a conversation (a list
+of messages, as SMS replies send), a short answer quoting its latest user message. The official
+`openai` client parses its answers like the real service's. Fault injection: answer every request with an
 HTTP error status, or drop the connection without answering.
 
     async with TextApiStandin() as text_api:
@@ -195,12 +196,22 @@ def _input_text(value: object) -> str:
     return "\n".join(parts)
 
 
+def conversation_reply(messages: list[Any]) -> str:
+    """A text-message answer to a conversation (SMS replies): the latest user message quoted back,
+    and how many messages came before it, so a test sees the context the request carried."""
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    latest = _input_text(users[-1:])
+    return f'Thanks for your message: "{latest}". ({len(messages) - 1} earlier message(s) in this thread.)'
+
+
 def response_body(request: dict[str, Any], number: int) -> dict[str, Any]:
     """A completed Response object, as `POST /v1/responses` returns it."""
     text = _input_text(request.get("input"))
     fmt = (request.get("text") or {}).get("format") or {}
     if fmt.get("type") == "json_schema":
         answer = json.dumps(fill_schema(fmt.get("schema") or {}, text))
+    elif isinstance(request.get("input"), list):
+        answer = conversation_reply(request["input"])
     else:
         answer = summary_text(text)
     input_tokens, output_tokens = len(text.split()), len(answer.split())

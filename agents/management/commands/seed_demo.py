@@ -56,9 +56,10 @@ class Command(BaseCommand):
         )
         for tool in DEMO_TOOLS:
             ToolSetting.objects.get_or_create(agent=agent, tool=tool)
+        self._sms(agent)
         self.stdout.write(
             f"Demo agent {agent.name!r} answers {DEMO_NUMBER} (Twilio) and {DEMO_PLIVO_NUMBER} (Plivo); "
-            f"allowlisted caller {DEMO_CALLER}."
+            f"allowlisted caller {DEMO_CALLER}; SMS replies on {DEMO_NUMBER}."
         )
         self._superuser()
 
@@ -70,6 +71,15 @@ class Command(BaseCommand):
             ExtractionField.objects.get_or_create(
                 agent=agent, name=name, defaults={"kind": kind, "description": description, "order": order}
             )
+
+    def _sms(self, agent: Agent) -> None:
+        """Text message replies on the Twilio demo number, for allowlisted senders (its policy)."""
+        from sms.models import SmsNumberSetting, SmsPersona
+
+        SmsPersona.objects.get_or_create(agent=agent)
+        SmsNumberSetting.objects.update_or_create(
+            phone_number=PhoneNumber.objects.get(number=DEMO_NUMBER), defaults={"replies_enabled": True}
+        )
 
     def _superuser(self) -> None:
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
