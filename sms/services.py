@@ -73,7 +73,12 @@ def sms_receive(*, message_sid: str, from_number: str, to_number: str, body: str
         SmsThread.objects.select_for_update().filter(pk=thread.pk).values_list("pk").first()
         message, created = SmsMessage.objects.get_or_create(
             message_sid=message_sid,
-            defaults={"thread": thread, "direction": Direction.INBOUND, "body": body, "status": MessageStatus.ANSWERED},
+            defaults={
+                "thread": thread,
+                "direction": Direction.INBOUND,
+                "body": body,
+                "status": MessageStatus.NOT_ANSWERED,
+            },
         )
         if not created:
             return message

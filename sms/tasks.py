@@ -33,7 +33,7 @@ def retry_delay(retries: int) -> float:
     return settings.SMS_RETRY_DELAY * 2**retries
 
 
-@shared_task(name="sms.reply", max_retries=settings.SMS_MAX_RETRIES, **TASK_OPTIONS)
+@shared_task(name="sms.reply", **TASK_OPTIONS)
 def reply_to_message(self: Task, message_id: int) -> None:
     attempt = self.request.retries + 1
     try:
@@ -50,14 +50,15 @@ def reply_to_message(self: Task, message_id: int) -> None:
         if reply is not None:
             replies.sms_send(message_id=reply.pk)
         return
-    final = not transient or self.request.retries >= self.max_retries
+    # Read at run time, not import time: staff and tests set it in the settings.
+    final = not transient or self.request.retries >= settings.SMS_MAX_RETRIES
     replies.sms_reply_failed(message_id=message_id, reason=reason, final=final, attempt=attempt)
     if final:
         return
     delay = retry_delay(self.request.retries)
     if self.request.is_eager:
         time.sleep(delay)  # eager runs are on a post-call thread, never in a request
-    raise self.retry(countdown=delay)
+    raise self.retry(countdown=delay, max_retries=settings.SMS_MAX_RETRIES)
 
 
 @shared_task(name="sms.send", **TASK_OPTIONS)

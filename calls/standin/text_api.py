@@ -61,6 +61,7 @@ class TextApiStandin:
         self.requests: list[TextRequest] = []
         self._server: asyncio.Server | None = None
         self._ids = itertools.count(1)
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -76,6 +77,10 @@ class TextApiStandin:
         if self._server is not None:
             server, self._server = self._server, None
             server.close()
+            # A slow answer (options.delay) may still be pending: end it while the loop runs.
+            for handler in list(self._handlers):
+                handler.cancel()
+            await asyncio.gather(*self._handlers, return_exceptions=True)
             await server.wait_closed()
 
     async def __aenter__(self) -> Self:
@@ -89,6 +94,9 @@ class TextApiStandin:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # One request per connection, answered with "Connection: close": the client reconnects.
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._handlers.add(handler)
         try:
             request = await _read_request(reader)
             if request is None or self.options.drop:
@@ -102,8 +110,9 @@ class TextApiStandin:
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             logger.debug("text API: bad or dropped request")
         finally:
+            self._handlers.discard(handler)  # type: ignore[arg-type]
             writer.close()
-            with contextlib.suppress(ConnectionError):
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()
 
     def _answer(self, request: TextRequest) -> tuple[int, dict[str, Any]]:
