@@ -21,7 +21,7 @@ from tools.models import HttpTool
 
 pytestmark = pytest.mark.django_db
 
-INLINE_PREFIXES = ["group_greetings", "tool_settings", "extraction_fields", "versions"]
+INLINE_PREFIXES = ["group_greetings", "tool_settings", "extraction_fields", "versions", "sms_persona"]
 
 
 def agent_form(agent: Agent | None = None, **changes) -> dict:
@@ -279,7 +279,7 @@ def test_the_bridge_uses_the_caller_s_greeting(demo_number, demo_caller, vip_gre
 
 def test_a_number_typed_with_punctuation_is_stored_in_e164(admin_client, demo_agent):
     data = {"number": "+1 (500) 555-0006", "label": "Main", "carrier": "twilio", "agent": demo_agent.pk}
-    data["access_policy"] = "anyone"
+    data |= {"access_policy": "anyone", "sms_setting-TOTAL_FORMS": 0, "sms_setting-INITIAL_FORMS": 0}
     response = admin_client.post(reverse("admin:agents_phonenumber_add"), data)
     assert response.status_code == 302
     assert PhoneNumber.objects.get().number == "+15005550006"
