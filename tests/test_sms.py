@@ -6,10 +6,12 @@ ports; the reply work runs eagerly on the post-call threads, as it does without 
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.contrib.admin.sites import AdminSite
+from django.core.management import call_command
 
 from agents.models import AccessPolicy, CallerStatus
 from calls.models import Call
@@ -22,6 +24,7 @@ from sms.tasks import reply_to_message, send_message
 
 from .database_helpers import run_together
 from .postcall_helpers import threaded_text_api
+from .servers import free_port
 from .sms_helpers import ACCOUNT, OPENAI_KEY, OUR_NUMBER, SENDER, TOKEN, fake_twilio, post_signed, sms_form, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -292,3 +295,20 @@ def test_the_status_callback_url_is_given_with_public_url(client, persona, twili
     sms_settings.PUBLIC_URL = "http://testserver"
     text(client, "Hello")
     assert twilio.messages[0].status_callback == "http://testserver/twilio/sms/status/"
+
+
+# --- simulate_sms, as make demo runs it ----------------------------------------------------------
+
+
+def test_simulate_sms_texts_a_server_and_prints_the_reply_its_fake_twilio_caught(
+    live_server, persona, text_api, sms_settings
+):
+    port = free_port()
+    sms_settings.TWILIO_API_URL = f"http://127.0.0.1:{port}"
+    out = io.StringIO()
+    call_command("simulate_sms", base_url=live_server.url, rest_port=port, body="Open on Sunday?", stdout=out)
+    assert "<Response />" in out.getvalue()
+    assert "reply from +15005550006 to +15550100001" in out.getvalue()
+    assert 'Thanks for your message: "Open on Sunday?"' in out.getvalue()
+    assert dispatcher.wait_idle(30)  # the fake answers after recording: the row is updated then
+    assert SmsMessage.objects.get(direction="outbound").status == "queued"

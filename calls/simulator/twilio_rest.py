@@ -40,8 +40,8 @@ def _error(status: int, code: int, message: str) -> Reply:
 
 
 class FakeTwilioRest(MessagesFake, FakeRestServer):
-    def __init__(self, account_sid: str, auth_token: str) -> None:
-        super().__init__(account_sid, auth_token)
+    def __init__(self, account_sid: str, auth_token: str, port: int = 0) -> None:
+        super().__init__(account_sid, auth_token, port)
         self.account_sid = account_sid
         self.answers: dict[str, Answer] = {}
         self._messages_init()
