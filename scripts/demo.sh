@@ -24,6 +24,7 @@ fi
 # --- SMS (1/2): with no Twilio account, replies go to the fake Twilio REST that simulate_sms serves.
 SMS_REST_PORT=${SMS_REST_PORT:-8767}
 if [ -z "${TWILIO_ACCOUNT_SID:-}" ]; then
+  # The account simulate_sms expects by default (sms/management/commands/simulate_sms.py).
   export TWILIO_ACCOUNT_SID="AC00000000000000000000000000demo" TWILIO_API_URL="http://127.0.0.1:$SMS_REST_PORT"
   demo_sms=1
 else
