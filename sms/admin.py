@@ -7,7 +7,7 @@ pages, added from here so that agents/admin.py needs no import of this app.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.text import Truncator
 
 from agents.models import Agent, PhoneNumber
@@ -88,8 +88,19 @@ class SmsThreadAdmin(admin.ModelAdmin):
     inlines = [SmsMessageInline]
 
     def get_queryset(self, request):
+        # The last message's columns and the failure flag in the list's one query (no query per row).
         failed = SmsMessage.objects.filter(thread=OuterRef("pk"), status__in=FAILED)
-        return super().get_queryset(request).annotate(has_failed=Exists(failed))
+        last = SmsMessage.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                has_failed=Exists(failed),
+                last_body=Subquery(last.values("body")[:1]),
+                last_direction=Subquery(last.values("direction")[:1]),
+                last_status=Subquery(last.values("status")[:1]),
+            )
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -99,11 +110,10 @@ class SmsThreadAdmin(admin.ModelAdmin):
 
     @admin.display(description="last message")
     def last_message(self, thread: SmsThread) -> str:
-        last = thread.messages.order_by("-created_at", "-pk").first()
-        if last is None:
+        if thread.last_status is None:
             return ""
-        arrow = "←" if last.direction == Direction.INBOUND else "→"
-        return f"{arrow} {Truncator(last.body).chars(40)} ({last.get_status_display()})"
+        arrow = "←" if thread.last_direction == Direction.INBOUND else "→"
+        return f"{arrow} {Truncator(thread.last_body).chars(40)} ({MessageStatus(thread.last_status).label})"
 
     @admin.display(description="failed", ordering="has_failed")
     def failures(self, thread: SmsThread) -> str:

@@ -80,7 +80,10 @@ def sms_reply_compose(*, message_id: int) -> SmsMessage | None:
     existing = SmsMessage.objects.filter(reply_to=inbound).first()
     if existing is not None:
         return existing  # a retried or repeated task: the reply was written already
-    if inbound.status != MessageStatus.REPLY_PENDING or inbound.thread.agent is None:
+    if inbound.status != MessageStatus.REPLY_PENDING:
+        return None
+    if inbound.thread.agent is None:  # the number lost its agent since the message came in
+        SmsMessage.objects.filter(pk=inbound.pk).update(status=MessageStatus.NOT_ANSWERED, error="no agent")
         return None
     persona = persona_of(inbound.thread.agent)
     SmsMessage.objects.filter(pk=inbound.pk).update(attempts=F("attempts") + 1)

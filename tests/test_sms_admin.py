@@ -37,3 +37,15 @@ def test_operators_read_conversations_but_set_nothing_up(operator_client, demo_n
     assert b"Is the van on its way?" in page.content and b'name="_save"' not in page.content
     assert operator_client.get(reverse("admin:sms_smsoptout_add")).status_code == 403
     assert operator_client.get(change_url(demo_number)).status_code == 403  # numbers are the managers'
+
+
+def test_the_thread_list_shows_each_last_message_in_one_query(admin_client, demo_number, django_assert_num_queries):
+    for index in range(5):
+        thread = SmsThread.objects.create(our_number=demo_number.number, contact=f"+1555010990{index}")
+        SmsMessage.objects.create(thread=thread, direction="inbound", body=f"first {index}", status="answered")
+        SmsMessage.objects.create(thread=thread, direction="outbound", body=f"reply {index}", status="failed")
+    url = reverse("admin:sms_smsthread_changelist")
+    admin_client.get(url)  # warm: the session and the content types
+    with django_assert_num_queries(6):  # session, user, 2 counts, the page, the agent filter: none per row
+        response = admin_client.get(url)
+    assert response.content.count(b"(Failed)") == 5 and b"reply 4" in response.content
