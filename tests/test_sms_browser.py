@@ -7,8 +7,6 @@ messages come in signed, as Twilio sends them. Screenshots go to artifacts/scree
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import requests
 
@@ -18,22 +16,13 @@ from calls.simulator.webhook import sign
 
 from .postcall_helpers import threaded_text_api
 from .servers import call_server
-from .test_admin_browser import CHROMIUM, CHROMIUM_ARGS, LOGIN, SHOTS, _unavailable
+from .test_admin_browser import LOGIN, SHOTS, browser_available, staff_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 AUTH_TOKEN = "sms-browser-auth-token"
 ACCOUNT = "AC" + "8" * 32
 STRANGER = "+15550109999"
-
-
-def browser_available() -> None:
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        _unavailable("the playwright package is not installed")
 
 
 def text(site, sid: str, body: str, from_: str = "+15550100001") -> None:
@@ -70,19 +59,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 async def page(site):
-    from playwright.async_api import async_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1366, "height": 768})
-        page.set_default_timeout(10_000)
-        await page.goto(f"{site.url}/admin/login/")
-        await page.fill("#id_username", LOGIN[0])
-        await page.fill("#id_password", LOGIN[1])
-        await page.click("input[type=submit]")
+    async with staff_page(site.url, {"width": 1366, "height": 768}) as page:
         yield page
-        await browser.close()
 
 
 async def test_conversations_are_threads_with_search_and_filters(site, page):
