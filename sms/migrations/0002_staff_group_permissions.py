@@ -22,7 +22,7 @@ GROUPS = {"operators": OPERATOR_PERMISSIONS, "managers": MANAGER_PERMISSIONS}
 
 
 def grant(apps, schema_editor):
-    grant_permissions(apps, "sms", GROUPS)
+    grant_permissions(apps, ("sms",), GROUPS)
 
 
 def revoke(apps, schema_editor):

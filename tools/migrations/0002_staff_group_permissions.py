@@ -19,7 +19,7 @@ GROUPS = {"operators": OPERATOR_PERMISSIONS, "managers": MANAGER_PERMISSIONS}
 
 
 def grant(apps, schema_editor):
-    grant_permissions(apps, "tools", GROUPS)
+    grant_permissions(apps, ("tools",), GROUPS)
 
 
 def revoke(apps, schema_editor):
