@@ -21,9 +21,11 @@ def incoming(request: HttpRequest, carrier: Carrier) -> HttpResponse:
     form = request.POST
     if not (form.get("MessageSid") and form.get("From") and form.get("To")):
         return HttpResponseBadRequest("MessageSid, From and To are required.")
-    services.sms_receive(
-        message_sid=form["MessageSid"][:64], from_number=form["From"], to_number=form["To"], body=form.get("Body", "")
-    )
+    body = form.get("Body", "")
+    media = form.get("NumMedia", "0")
+    if media.isdigit() and int(media):  # MMS: the model reads text only; staff and the model are told
+        body = f"{body}\n[{media} attachment(s), not shown]".strip()
+    services.sms_receive(message_sid=form["MessageSid"][:64], from_number=form["From"], to_number=form["To"], body=body)
     return HttpResponse(str(MessagingResponse()), content_type="text/xml")
 
 

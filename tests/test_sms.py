@@ -94,6 +94,14 @@ def test_a_message_gets_an_empty_response_and_the_agent_replies_by_rest(client, 
     assert (message.status, message.reply.status, message.reply.message_sid) == ("answered", "queued", sent.sid)
 
 
+def test_a_picture_message_is_stored_and_answered_as_text(client, persona, twilio, text_api):
+    form = sms_form("") | {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/media/ME1"}
+    assert post_signed(client, "/twilio/sms/", form).status_code == 200
+    assert dispatcher.wait_idle(30)
+    assert inbound()[0].body == "[1 attachment(s), not shown]"
+    assert text_api.requests[0].body["input"] == [{"role": "user", "content": "[1 attachment(s), not shown]"}]
+
+
 def test_a_retried_webhook_is_answered_once(client, persona, twilio, text_api):
     form = sms_form("Hello?")
     for _ in range(3):
