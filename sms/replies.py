@@ -143,6 +143,7 @@ def sms_send(*, message_id: int) -> SmsMessage | None:
         logger.info("sent text message %s to %s", result.sid, message.thread.contact)
     else:
         SmsMessage.objects.filter(pk=message_id).update(status=MessageStatus.FAILED, error=result.detail[:300])
+        logger.warning("text message %s to %s failed: %s", message_id, message.thread.contact, result.detail)
     SmsThread.objects.filter(pk=message.thread_id).update(last_message_at=timezone.now())
     message.refresh_from_db()
     return message

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,8 @@ class SendResult:
 
 
 def message_send(*, to: str, from_: str, body: str, status_callback: str = "") -> SendResult:
-    """One `messages.create`; never retried here, since a lost answer could mean a sent message."""
+    """One `messages.create`; never retried here, since a lost answer could mean a sent message.
+    The caller records and logs a failure (sms/replies.py)."""
     if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN):
         return SendResult(False, detail="no Twilio account is configured (TWILIO_ACCOUNT_SID)")
     client = Client(
@@ -37,11 +35,7 @@ def message_send(*, to: str, from_: str, body: str, status_callback: str = "") -
     try:
         message = client.messages.create(to=to, from_=from_, body=body, **options)
     except TwilioRestException as exc:
-        detail = f"Twilio {exc.code or exc.status}: {exc.msg}"[:200]
-        logger.warning("Twilio refused a text message to %s: %s", to, detail)
-        return SendResult(False, detail=detail)
+        return SendResult(False, detail=f"Twilio {exc.code or exc.status}: {exc.msg}"[:200])
     except OSError as exc:  # requests' errors, timeouts included
-        detail = f"Twilio unreachable ({type(exc).__name__})"
-        logger.warning("%s sending a text message to %s", detail, to)
-        return SendResult(False, detail=detail)
+        return SendResult(False, detail=f"Twilio unreachable ({type(exc).__name__})")
     return SendResult(True, sid=message.sid or "", status=message.status or "queued")

@@ -93,7 +93,7 @@ def test_a_refused_send_is_failed_with_its_reason_and_a_stop_sends_nothing(stack
     before = len(stack.twilio.requests)
     assert stack.text("SM" + "f" * 32, "Hello?").status_code == 200
     stack.twilio.wait_for_requests(before + 1, timeout=30)
-    assert stack.worker.output.wait_for("Twilio refused a text message", 15)
+    assert stack.worker.output.wait_for("failed: Twilio 21610", 15)
     assert stack.rows(
         "SELECT r.status, r.error FROM sms_smsmessage r JOIN sms_smsmessage m ON r.reply_to_id = m.id"
         " WHERE m.message_sid = ?",

@@ -52,7 +52,7 @@ def site(tmp_path_factory):
         twilio.wait_for_requests(1, timeout=30)
         twilio.fail_messages(MessageFailure(400, 21610, "Attempt to send to unsubscribed recipient"))
         text(served, "SM" + "2" * 32, "Can you come on Monday?")
-        assert served.process.output.wait_for("Twilio refused a text message", 30), served.process.output.tail()
+        assert served.process.output.wait_for("failed: Twilio 21610", 30), served.process.output.tail()
         text(served, "SM" + "3" * 32, "Who is this?", from_=STRANGER)
         yield served
 
