@@ -6,6 +6,8 @@
   returns None for a call it has nothing to do with, which then costs nothing per frame.
 - Page parts are HTML the call page shows in named places (`recording` above the timeline,
   `cost` in the header); list columns are callables for the calls list (`@admin.display`).
+- Demo seeders add an app's part to `seed_demo`'s demo agent (SMS replies on its line) and say
+  in a few words what they set up.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class ListColumn:
 
 
 OBSERVERS: list[ObserverFactory] = []
+DEMO_SEEDERS: list[Callable[[Any], str]] = []  # called with the demo agent, inside seed_demo's transaction
 PAGE_PARTS: dict[str, Callable[[Any], str]] = {}
 LIST_COLUMNS: list[ListColumn] = []
 

@@ -21,6 +21,17 @@ else
   use_standin=0
 fi
 
+# --- SMS (1/2): with no Twilio account, replies go to the fake Twilio REST that simulate_sms serves.
+SMS_REST_PORT=${SMS_REST_PORT:-8767}
+if [ -z "${TWILIO_ACCOUNT_SID:-}" ]; then
+  # The account simulate_sms expects by default (sms/management/commands/simulate_sms.py).
+  export TWILIO_ACCOUNT_SID="AC00000000000000000000000000demo" TWILIO_API_URL="http://127.0.0.1:$SMS_REST_PORT"
+  demo_sms=1
+else
+  demo_sms=0
+fi
+# --- end SMS (1/2)
+
 # A demo staff login, made once per checkout and kept out of git.
 if [ ! -f .demo/login ]; then
   (umask 077 && printf 'admin %s\n' "$($PY -c 'import secrets; print(secrets.token_urlsafe(12))')" > .demo/login)
@@ -62,6 +73,14 @@ echo
 echo "The same caller through Plivo, to +15005550009..."
 $PY manage.py simulate_call --carrier plivo --base-url "$PUBLIC_URL"
 
+# --- SMS (2/2): a text from the demo caller, answered by the agent through the text API.
+if [ "$demo_sms" = 1 ]; then
+  echo
+  echo "A text message from +15550100001 to +15005550006..."
+  $PY manage.py simulate_sms --base-url "$PUBLIC_URL" --rest-port "$SMS_REST_PORT"
+fi
+# --- end SMS (2/2)
+
 # An MCP token for the demo login, made once per checkout like the login itself.
 if [ ! -f .demo/mcp_token ]; then
   $PY manage.py mcp_token "$demo_user" --label demo | tail -n 1 > .demo/mcp_token
@@ -70,6 +89,7 @@ fi
 echo
 echo "Admin:  $PUBLIC_URL/admin/   login: $demo_user / $demo_password"
 echo "Calls:  $PUBLIC_URL/admin/calls/call/   (each call's transcript, tool calls and summary)"
+echo "Texts:  $PUBLIC_URL/admin/sms/smsthread/   (each conversation; text again: manage.py simulate_sms)"
 echo "MCP:    $PUBLIC_URL/mcp/   Authorization: Bearer <the token in .demo/mcp_token>"
 echo "        or over stdio: .venv/bin/python manage.py mcp_server --user $demo_user"
 echo "Call again with: .venv/bin/python manage.py simulate_call --barge-in   (or --carrier plivo)"

@@ -78,6 +78,7 @@ def _staff(django_user_model, username: str, group: str | None = None, **extra):
     import_module("tools.migrations.0002_staff_group_permissions").grant(apps, None)
     import_module("recordings.migrations.0002_staff_group_permissions").grant(apps, None)
     import_module("costs.migrations.0003_staff_group_permissions").grant(apps, None)
+    import_module("sms.migrations.0002_staff_group_permissions").grant(apps, None)
     user = django_user_model.objects.create_user(username, password="pw-for-tests", is_staff=True, **extra)
     if group:
         user.groups.add(Group.objects.get(name=group))

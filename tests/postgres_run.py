@@ -23,7 +23,7 @@ from tests.servers import ROOT, postgres_bindir, postgres_cluster
 SQLITE_PASS_ONLY = [
     *("test_bridge_*.py", "test_hardening.py", "test_*_wire.py", "test_*_signatures.py", "test_*_control.py"),
     *("test_standin.py", "test_text_standin.py", "test_tls.py", "test_proxy*.py", "test_redis_layer.py"),
-    *("test_server_start.py", "test_bench.py", "test_e2e_postcall.py"),
+    *("test_server_start.py", "test_bench.py", "test_e2e_postcall.py", "test_e2e_sms.py"),
 ]
 SUITES = ["tests", *(f"--ignore-glob=tests/{pattern}" for pattern in SQLITE_PASS_ONLY)]
 EXCLUDE = "not browser"  # slow, and nothing in them depends on the engine

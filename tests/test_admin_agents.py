@@ -22,7 +22,7 @@ from tools.services import agent_session_preview
 
 pytestmark = pytest.mark.django_db
 
-INLINE_PREFIXES = ["group_greetings", "tool_settings", "extraction_fields", "versions"]
+INLINE_PREFIXES = ["group_greetings", "tool_settings", "extraction_fields", "versions", "sms_persona"]
 
 
 def agent_form(agent: Agent | None = None, **changes) -> dict:
@@ -280,7 +280,7 @@ def test_the_bridge_uses_the_caller_s_greeting(demo_number, demo_caller, vip_gre
 
 def test_a_number_typed_with_punctuation_is_stored_in_e164(admin_client, demo_agent):
     data = {"number": "+1 (500) 555-0006", "label": "Main", "carrier": "twilio", "agent": demo_agent.pk}
-    data["access_policy"] = "anyone"
+    data |= {"access_policy": "anyone", "sms_setting-TOTAL_FORMS": 0, "sms_setting-INITIAL_FORMS": 0}
     response = admin_client.post(reverse("admin:agents_phonenumber_add"), data)
     assert response.status_code == 302
     assert PhoneNumber.objects.get().number == "+15005550006"
@@ -289,6 +289,7 @@ def test_a_number_typed_with_punctuation_is_stored_in_e164(admin_client, demo_ag
 def test_a_national_number_is_stored_in_e164_of_the_default_region(admin_client, demo_agent, settings):
     settings.PHONE_DEFAULT_REGION = "GB"
     data = {"number": "020 7946 0018", "label": "London", "carrier": "twilio", "access_policy": "anyone"}
+    data |= {"sms_setting-TOTAL_FORMS": 0, "sms_setting-INITIAL_FORMS": 0}  # the SMS switch's inline
     response = admin_client.post(reverse("admin:agents_phonenumber_add"), data)
     assert response.status_code == 302
     assert PhoneNumber.objects.get().number == "+442079460018"

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,14 +43,37 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def browser_available() -> None:
+    """Skip (fail with REQUIRE_BROWSER) without Debian's chromium or the playwright package."""
     if not Path(CHROMIUM).exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
         _unavailable("the playwright package is not installed")
+
+
+@asynccontextmanager
+async def staff_page(url: str, viewport: dict[str, int]) -> AsyncIterator[Any]:
+    """A chromium page logged in to the admin at `url` as the seeded superuser."""
+    from playwright.async_api import async_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport=viewport)
+        page.set_default_timeout(10_000)
+        await page.goto(f"{url}/admin/login/")
+        await page.fill("#id_username", LOGIN[0])
+        await page.fill("#id_password", LOGIN[1])
+        await page.click("input[type=submit]")
+        yield page
+        await browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    browser_available()
     with call_server(
         tmp_path_factory.mktemp("browser"), TWILIO_AUTH_TOKEN=AUTH_TOKEN, **superuser_env(*LOGIN)
     ) as served:
@@ -56,19 +82,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 async def page(site):
-    from playwright.async_api import async_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1280, "height": 860})
-        page.set_default_timeout(10_000)
-        await page.goto(f"{site.url}/admin/login/")
-        await page.fill("#id_username", LOGIN[0])
-        await page.fill("#id_password", LOGIN[1])
-        await page.click("input[type=submit]")
+    async with staff_page(site.url, {"width": 1280, "height": 860}) as page:
         yield page
-        await browser.close()
 
 
 async def shot(page, name: str, *, full_page: bool = False) -> None:

@@ -17,7 +17,19 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = {"agents", "calls", "tools", "mcp_server", "dashboard", "recordings", "costs", "voiceagent", "bench", "tests"}
+PROJECT = {
+    "agents",
+    "calls",
+    "tools",
+    "sms",
+    "mcp_server",
+    "dashboard",
+    "recordings",
+    "costs",
+    "voiceagent",
+    "bench",
+    "tests",
+}
 FRAMEWORKS = {"django", "channels", "daphne", "websockets", "twilio", "plivo", "celery", "redis", "requests"}
 CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 

@@ -94,6 +94,9 @@ TWILIO_API_TIMEOUT = env.float("TWILIO_API_TIMEOUT", default=10.0)
 # Plivo's REST API (hang-up, transfer), likewise pointed at a local fake in tests.
 PLIVO_API_URL = env.str("PLIVO_API_URL", default="https://api.plivo.com").rstrip("/")
 PLIVO_API_TIMEOUT = env.float("PLIVO_API_TIMEOUT", default=10.0)
+# Text message replies (sms/): a failing text API is retried this many times, SMS_RETRY_DELAY s doubling.
+SMS_MAX_RETRIES = env.int("SMS_MAX_RETRIES", default=3)
+SMS_RETRY_DELAY = env.float("SMS_RETRY_DELAY", default=5.0)
 
 # --- Django -----------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -109,6 +112,7 @@ INSTALLED_APPS = [
     "agents",
     "calls",
     "tools",
+    "sms",  # after agents: it adds inlines to the agent and number pages
     "mcp_server",
     "dashboard",
     "recordings",

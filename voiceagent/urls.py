@@ -8,6 +8,7 @@ from calls import health, live_views, views
 from calls.carriers.registry import carriers
 from dashboard import views as dashboard_views
 from recordings.views import recording_wav
+from sms import views as sms_views
 
 admin.site.site_header = "voiceagent back office"
 admin.site.site_title = "voiceagent"
@@ -32,6 +33,8 @@ urlpatterns = [
     *carrier_urlpatterns,
     path("plivo/transfer/<str:token>/", views.plivo_transfer, {"carrier": "plivo"}, name="plivo-transfer"),
     path("calls/<str:call_sid>/recording.wav", recording_wav, name="call-recording"),
+    path("twilio/sms/", sms_views.incoming, {"carrier": "twilio"}, name="twilio-sms"),
+    path("twilio/sms/status/", sms_views.status, {"carrier": "twilio"}, name="twilio-sms-status"),
     path("healthz", health.healthz, name="healthz"),
     # Before admin.site.urls, whose catch-all would otherwise answer these paths.
     path("admin/live/", live_views.live_page, name="live-calls"),

@@ -1,8 +1,9 @@
 # The two staff roles (issue #4). Permissions are normally created after migrate; create them
 # here first so the groups get them on a fresh database as well as on an existing one.
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from voiceagent.staff_roles import grant_permissions
 
 OPERATOR_PERMISSIONS = [
     ("calls", "view_call"),
@@ -23,18 +24,7 @@ GROUPS = {"operators": OPERATOR_PERMISSIONS, "managers": MANAGER_PERMISSIONS}
 
 
 def create_groups(apps, schema_editor):
-    for label in ["agents", "calls"]:
-        app_config = apps.get_app_config(label)
-        original = getattr(app_config, "models_module", None)
-        app_config.models_module = True  # historical app configs have none: create_permissions would skip them
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = original
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, wanted in GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in wanted:
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    grant_permissions(apps, ("agents", "calls"), GROUPS)
 
 
 def remove_groups(apps, schema_editor):

@@ -46,8 +46,11 @@ def configured_client() -> openai.OpenAI:
     return _client(settings.OPENAI_API_KEY or PLACEHOLDER_KEY, settings.OPENAI_BASE_URL, settings.POSTCALL_TEXT_TIMEOUT)
 
 
-def text_response(*, model: str, instructions: str, text: str, json_schema: dict[str, Any] | None = None) -> str:
-    """The model's text answer to `text`; with `json_schema`, a JSON document fitting it (strict)."""
+def text_response(
+    *, model: str, instructions: str, text: str | list[dict[str, str]], json_schema: dict[str, Any] | None = None
+) -> str:
+    """The model's text answer to `text` (or to a conversation: role/content messages);
+    with `json_schema`, a JSON document fitting it (strict)."""
     import openai  # large, and only post-call work needs it (the server preloads it)
 
     options: dict[str, Any] = {}

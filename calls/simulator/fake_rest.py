@@ -18,12 +18,12 @@ Reply = tuple[int, dict[str, Any] | None]  # status, JSON body (None: no body)
 
 
 class FakeRestServer:
-    def __init__(self, username: str, password: str) -> None:
+    def __init__(self, username: str, password: str, port: int = 0) -> None:
         self._credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
         self._released = threading.Event()  # lets hanging requests finish when the fake stops
         self._recorded = threading.Condition()
         self.requests: list[Any] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())  # 0: a free port
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

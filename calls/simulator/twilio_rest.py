@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from calls.simulator.fake_rest import FakeRestServer, Reply
+from calls.simulator.twilio_messages import MessagesFake
 
 CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>[^/]+)\.json$")
 
@@ -38,11 +39,12 @@ def _error(status: int, code: int, message: str) -> Reply:
     return status, {"code": code, "message": message, "status": status}
 
 
-class FakeTwilioRest(FakeRestServer):
-    def __init__(self, account_sid: str, auth_token: str) -> None:
-        super().__init__(account_sid, auth_token)
+class FakeTwilioRest(MessagesFake, FakeRestServer):
+    def __init__(self, account_sid: str, auth_token: str, port: int = 0) -> None:
+        super().__init__(account_sid, auth_token, port)
         self.account_sid = account_sid
         self.answers: dict[str, Answer] = {}
+        self._messages_init()
 
     def answer(self, call_sid: str, answer: Answer) -> None:
         self.answers[call_sid] = answer
@@ -51,6 +53,8 @@ class FakeTwilioRest(FakeRestServer):
         return _error(401, 20003, "Authenticate")
 
     def serve(self, method: str, path: str, body: dict[str, str]) -> Reply:
+        if (sent := self.serve_messages(method, path, body)) is not None:
+            return sent
         match = CALL_PATH.match(path)
         if method != "POST" or match is None or match["account"] != self.account_sid:
             return _error(404, 20404, "The requested resource was not found")

@@ -3,7 +3,8 @@
 A small asyncio HTTP/1.1 server (no Django, no extra dependency) whose answers are derived
 deterministically from the request (`answers.py`): a summary of who called, what they asked,
 what the agent answered and how the call ended, or, when a JSON schema is requested, a JSON
-object that fits it, each field filled as its name and description ask. The official `openai` client
+object that fits it, each field filled as its name and description ask, or, for a conversation (a
+list of messages, as SMS replies send), a short answer quoting its latest user message. The official `openai` client
 parses its answers like the real service's. Fault injection: answer every request with an
 HTTP error status, or drop the connection without answering.
 
@@ -63,6 +64,7 @@ class TextApiStandin:
         self.requests: list[TextRequest] = []
         self._server: asyncio.Server | None = None
         self._ids = itertools.count(1)
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -78,6 +80,10 @@ class TextApiStandin:
         if self._server is not None:
             server, self._server = self._server, None
             server.close()
+            # A slow answer (options.delay) may still be pending: end it while the loop runs.
+            for handler in list(self._handlers):
+                handler.cancel()
+            await asyncio.gather(*self._handlers, return_exceptions=True)
             await server.wait_closed()
 
     async def __aenter__(self) -> Self:
@@ -91,6 +97,9 @@ class TextApiStandin:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # One request per connection, answered with "Connection: close": the client reconnects.
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._handlers.add(handler)
         try:
             request = await _read_request(reader)
             if request is None or self.options.drop:
@@ -104,8 +113,9 @@ class TextApiStandin:
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             logger.debug("text API: bad or dropped request")
         finally:
+            self._handlers.discard(handler)  # type: ignore[arg-type]
             writer.close()
-            with contextlib.suppress(ConnectionError):
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()
 
     def _answer(self, request: TextRequest) -> tuple[int, dict[str, Any]]:
@@ -165,12 +175,22 @@ def _input_text(value: object) -> str:
     return "\n".join(parts)
 
 
+def conversation_reply(messages: list[Any]) -> str:
+    """A text-message answer to a conversation (SMS replies): the latest user message quoted back,
+    and how many messages came before it, so a test sees the context the request carried."""
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    latest = _input_text(users[-1:])
+    return f'Thanks for your message: "{latest}". ({len(messages) - 1} earlier message(s) in this thread.)'
+
+
 def response_body(request: dict[str, Any], number: int) -> dict[str, Any]:
     """A completed Response object, as `POST /v1/responses` returns it."""
     text = _input_text(request.get("input"))
     fmt = (request.get("text") or {}).get("format") or {}
     if fmt.get("type") == "json_schema":
         answer = json.dumps(fill_schema(fmt.get("schema") or {}, text))
+    elif isinstance(request.get("input"), list):
+        answer = conversation_reply(request["input"])
     else:
         answer = summary_text(text)
     input_tokens, output_tokens = len(text.split()), len(answer.split())

@@ -1,10 +1,10 @@
 # The ledger in the staff roles: operators see each call's cost; managers also the reports and
 # budget alerts, and edit the price tables. Same steps as calls/0005_staff_groups
-# (voiceagent/group_permissions.py).
+# (voiceagent/staff_roles.py).
 
 from django.db import migrations
 
-from voiceagent import group_permissions
+from voiceagent.staff_roles import grant_permissions, revoke_permissions
 
 OPERATOR_PERMISSIONS = [("costs", "view_callcost")]
 MANAGER_PERMISSIONS = OPERATOR_PERMISSIONS + [("costs", "view_budgetalert")] + [
@@ -16,11 +16,11 @@ GROUPS = {"operators": OPERATOR_PERMISSIONS, "managers": MANAGER_PERMISSIONS}
 
 
 def grant(apps, schema_editor):
-    group_permissions.grant(apps, "costs", GROUPS)
+    grant_permissions(apps, ("costs",), GROUPS)
 
 
 def revoke(apps, schema_editor):
-    group_permissions.revoke(apps, "costs", GROUPS)
+    revoke_permissions(apps, "costs", GROUPS)
 
 
 class Migration(migrations.Migration):

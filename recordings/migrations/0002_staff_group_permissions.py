@@ -1,10 +1,10 @@
 # Recordings in the staff roles: operators list them (listening needs calls.view_call, which they
 # have); managers also delete them. Same steps as calls/0005_staff_groups
-# (voiceagent/group_permissions.py).
+# (voiceagent/staff_roles.py).
 
 from django.db import migrations
 
-from voiceagent import group_permissions
+from voiceagent.staff_roles import grant_permissions, revoke_permissions
 
 OPERATOR_PERMISSIONS = [("recordings", "view_recording")]
 MANAGER_PERMISSIONS = OPERATOR_PERMISSIONS + [("recordings", "delete_recording")]
@@ -12,11 +12,11 @@ GROUPS = {"operators": OPERATOR_PERMISSIONS, "managers": MANAGER_PERMISSIONS}
 
 
 def grant(apps, schema_editor):
-    group_permissions.grant(apps, "recordings", GROUPS)
+    grant_permissions(apps, ("recordings",), GROUPS)
 
 
 def revoke(apps, schema_editor):
-    group_permissions.revoke(apps, "recordings", GROUPS)
+    revoke_permissions(apps, "recordings", GROUPS)
 
 
 class Migration(migrations.Migration):

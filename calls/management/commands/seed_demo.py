@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from agents.models import AccessPolicy, Agent, Caller, CallerGroup, FirstSpeaker, PhoneNumber
+from calls import extensions
 from tools.models import ToolSetting
 
 DEMO_TOOLS = ("end_call", "take_message", "update_mic_distance")
@@ -57,9 +58,10 @@ class Command(BaseCommand):
         )
         for tool in DEMO_TOOLS:
             ToolSetting.objects.get_or_create(agent=agent, tool=tool)
+        extras = [seed(agent) for seed in extensions.DEMO_SEEDERS]  # e.g. SMS replies (the sms app)
         self.stdout.write(
             f"Demo agent {agent.name!r} answers {DEMO_NUMBER} (Twilio) and {DEMO_PLIVO_NUMBER} (Plivo); "
-            f"allowlisted caller {DEMO_CALLER}."
+            f"allowlisted caller {DEMO_CALLER}" + "".join(f"; {extra}" for extra in extras) + "."
         )
         self._superuser()
 
