@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.conf import settings
@@ -197,6 +198,21 @@ class Agent(models.Model):
         help_text="Comma-separated addresses that get each finished call's summary by email.",
     )
 
+    # Outbound calls (outbound/): how often to try, and what to leave on an answering machine.
+    outbound_max_attempts = models.PositiveSmallIntegerField(
+        "attempts per outbound call",
+        default=3,
+        help_text="Tries in all (the first call and its retries) when nobody answers, the line is busy or fails.",
+    )
+    outbound_retry_minutes = models.PositiveIntegerField(
+        "minutes between attempts", default=30, help_text="How long to wait before trying a number again."
+    )
+    voicemail_message = models.TextField(
+        blank=True,
+        help_text="What the agent leaves on an answering machine after the beep, in its own voice, "
+        "with the call's purpose. Empty: a short message saying who called and why.",
+    )
+
     class Meta:
         ordering = ["name"]
 
@@ -263,6 +279,14 @@ class PhoneNumber(models.Model):
         blank=True,
         help_text="Calls this number takes in any 60 minutes; more are refused politely. Empty: no limit.",
     )
+    calling_hours_start = models.TimeField(
+        default=datetime.time(9, 0),
+        help_text="Outbound calls from this number start no earlier than this, in the callee's time zone.",
+    )
+    calling_hours_end = models.TimeField(
+        default=datetime.time(20, 0),
+        help_text="…and no later than this (callee's time zone). Calls due outside the hours wait for the next window.",
+    )
 
     class Meta:
         ordering = ["number"]
@@ -325,6 +349,11 @@ class Caller(models.Model):
         blank=True,
         help_text="Calls this caller may make in any 24 hours, on all numbers; more are refused politely. "
         "Empty: no limit.",
+    )
+    do_not_call = models.BooleanField(
+        "do not call",
+        default=False,
+        help_text="Never called by an agent: every outbound call, schedule and campaign skips this number.",
     )
 
     class Meta:

@@ -17,6 +17,7 @@ from calls import services
 from calls.audio import load_clip
 from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
+from calls.bridge.answering import AnsweringFlow
 from calls.bridge.events import ProtocolError, StreamStarted, StreamStopped
 from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.phase import Phase
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 FAREWELL_GRACE_S = 2.0  # after the clip's length, end even if its mark never comes back
 HANDOFF_TIMEOUT_S = 20.0  # a goodbye before a hang-up or transfer never takes longer
+VOICEMAIL_TIMEOUT_S = 90.0  # a voicemail message that never finishes playing ends the call anyway
 FAREWELL_FRAME_BYTES = 8000  # send farewell clips in one-second media messages
 MAX_PENDING_TO_MODEL = 500  # ~10 s of caller audio held while the model connects
 
@@ -80,6 +82,8 @@ class CallRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self._ended = False
         self.store = CallStore()
+        self.answering = AnsweringFlow(setup.outbound) if setup.outbound else None
+        self._answered_by = setup.answered_by  # a verdict that came before the stream started
         self._model_task = asyncio.create_task(self._run_model())
         self._later(start_timeout, lambda: self.session.start_timed_out(start_timeout))
 
@@ -102,6 +106,8 @@ class CallRunner:
             self.live.publish(call_state_message(self.setup.call_sid, "started"))
         if event is not None:
             await self.execute(self.session.on_telephony(event, arrived))
+        if isinstance(event, StreamStarted) and self._answered_by:
+            await self.answered_by(self._answered_by)
 
     async def caller_gone(self) -> None:
         """The media socket closed (after `stop`, or dropped; or, where it has no `stop`, the carrier hung up)."""
@@ -233,6 +239,18 @@ class CallRunner:
         )
         if self.session.handing_off:
             self._later(HANDOFF_TIMEOUT_S, self.session.hand_off_timed_out)
+
+    async def answered_by(self, answered_by: str) -> None:
+        """The carrier's answering-machine verdict on this outbound call (kept until the stream is live)."""
+        if self.answering is None:
+            return
+        if self.session.phase is Phase.WAITING:
+            self._answered_by = answered_by
+            return
+        self._answered_by = ""
+        await self.execute(self.answering.answered_by(self.session, answered_by, now_ms()))
+        if self.session.handing_off:
+            self._later(VOICEMAIL_TIMEOUT_S, self.session.hand_off_timed_out)
 
     async def hang_up(self, reason: EndReason, detail: str = "") -> None:
         """End the call from our side (staff, the agent): the caller hears a goodbye first."""

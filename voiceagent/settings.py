@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "calls",
     "tools",
     "mcp_server",
+    "outbound",
 ]
 
 MIDDLEWARE = [
@@ -211,7 +212,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # `celery -A voiceagent beat`: close calls a stopped server process left open.
-CELERY_BEAT_SCHEDULE = {"close-stale-calls": {"task": "calls.close_stale_calls", "schedule": 300.0}}
+CELERY_BEAT_SCHEDULE = {
+    "close-stale-calls": {"task": "calls.close_stale_calls", "schedule": 300.0},
+    # Schedules, campaigns and retries of outbound calls: dial whatever has come due.
+    "dispatch-due-outbound-calls": {"task": "outbound.dispatch_due", "schedule": 60.0},
+}
 # Keep Django's LOGGING in the worker: its handler carries the filter that redacts secrets.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

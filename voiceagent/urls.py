@@ -6,6 +6,7 @@ from django.urls import path
 
 from calls import health, live_views, views
 from calls.carriers.registry import carriers
+from outbound import views as outbound_views
 
 admin.site.site_header = "voiceagent back office"
 admin.site.site_title = "voiceagent"
@@ -24,6 +25,9 @@ carrier_urlpatterns = [
 urlpatterns = [
     *carrier_urlpatterns,
     path("plivo/transfer/<str:token>/", views.plivo_transfer, {"carrier": "plivo"}, name="plivo-transfer"),
+    # Outbound calls (Twilio): an attempt's answer URL, and asynchronous answering-machine detection.
+    path("twilio/outbound/<str:token>/", outbound_views.answer, {"carrier": "twilio"}, name="twilio-outbound-answer"),
+    path("twilio/amd/", outbound_views.amd, {"carrier": "twilio"}, name="twilio-amd"),
     path("healthz", health.healthz, name="healthz"),
     # Before admin.site.urls, whose catch-all would otherwise answer these paths.
     path("admin/live/", live_views.live_page, name="live-calls"),
