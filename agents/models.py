@@ -285,7 +285,8 @@ class PhoneNumber(models.Model):
     )
     calling_hours_end = models.TimeField(
         default=datetime.time(20, 0),
-        help_text="…and no later than this (callee's time zone). Calls due outside the hours wait for the next window.",
+        help_text="…and end before this (callee's time zone); calls due outside wait for the next window. "
+        "The same start and end: any time.",
     )
 
     class Meta:

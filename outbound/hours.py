@@ -32,7 +32,9 @@ def callee_zones(number: str, fallback: str = "UTC") -> list[ZoneInfo]:
 
 
 def _open_at(local: dt.time, start: dt.time, end: dt.time) -> bool:
-    if start <= end:
+    if start == end:
+        return True  # no hours set: any time
+    if start < end:
         return start <= local < end
     return local >= start or local < end  # a window across midnight
 

@@ -80,9 +80,7 @@ class Attempt(models.Model):
 
     outbound = models.ForeignKey(OutboundCall, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField()
-    call = models.OneToOneField(
-        Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_attempt"
-    )
+    call = models.OneToOneField(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_attempt")
     carrier_call_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=20, choices=CallOutcome.choices, blank=True)
     detail = models.CharField(max_length=300, blank=True, help_text="The carrier's message when it refused.")

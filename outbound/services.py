@@ -157,7 +157,9 @@ def outbound_call_place(*, outbound_id: int, now: dt.datetime | None = None) -> 
         outbound.to_number, number.calling_hours_start, number.calling_hours_end, now, fallback_zone=settings.TIME_ZONE
     )
     if opens > now:
-        return _wait(outbound, opens, f"outside calling hours in the callee's time zone; next try {opens:%Y-%m-%d %H:%M} UTC")
+        return _wait(
+            outbound, opens, f"outside calling hours in the callee's time zone; next try {opens:%Y-%m-%d %H:%M} UTC"
+        )
     try:
         return _dial(outbound, now)
     except OutboundError as exc:
@@ -175,7 +177,7 @@ def _dial(outbound: OutboundCall, now: dt.datetime) -> Placed:
         return _after_attempt(outbound, attempt, retryable=placed.retryable, now=now)
     attempt.carrier_call_id = placed.call_id[:64]
     attempt.save(update_fields=["carrier_call_id"])
-    attempt_call(attempt=attempt, call_sid=placed.call_id)
+    attempt.call = attempt_call(attempt=attempt, call_sid=placed.call_id)
     logger.info("outbound call %s: attempt %d placed (%s)", outbound.pk, attempt.number, placed.call_id)
     return Placed(outbound, attempt, f"the carrier accepted the call: {placed.call_id}")
 
@@ -184,7 +186,9 @@ def _after_attempt(outbound: OutboundCall, attempt: Attempt, *, retryable: bool,
     """An attempt that reached nobody: try again after the agent's spacing, or give up."""
     outbound.outcome = attempt.outcome
     agent = outbound.agent
-    why = f"attempt {attempt.number}: {attempt.get_outcome_display()}" + (f" ({attempt.detail})" if attempt.detail else "")
+    why = f"attempt {attempt.number}: {attempt.get_outcome_display()}" + (
+        f" ({attempt.detail})" if attempt.detail else ""
+    )
     if retryable and attempt.number < agent.outbound_max_attempts:
         later = now + dt.timedelta(minutes=agent.outbound_retry_minutes)
         return _wait(outbound, later, f"{why}; next try {later:%Y-%m-%d %H:%M} UTC")

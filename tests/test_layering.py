@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = {"agents", "calls", "tools", "mcp_server", "voiceagent", "bench", "tests"}
+PROJECT = {"agents", "calls", "tools", "mcp_server", "outbound", "voiceagent", "bench", "tests"}
 FRAMEWORKS = {"django", "channels", "daphne", "websockets", "twilio", "plivo", "celery", "redis", "requests"}
 KNOWN_ADMIN_IMPORTS = {
     ("agents/admin.py", "calls.postcall.admin"),
@@ -69,7 +69,7 @@ def test_carrier_wires_import_only_the_core():
 
 def test_no_app_imports_another_apps_admin_beyond_the_known_remainder():
     found = set()
-    for app in ("agents", "calls", "tools", "mcp_server"):
+    for app in ("agents", "calls", "tools", "mcp_server", "outbound"):
         for path in sources(app):
             for name in imports(path):
                 owner = name.split(".")[0]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from calls.simulator.fake_rest import FakeRestServer, Reply
+from calls.simulator.twilio_outbound import OutboundCalls
 
 CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>[^/]+)\.json$")
 
@@ -43,6 +44,7 @@ class FakeTwilioRest(FakeRestServer):
         super().__init__(account_sid, auth_token)
         self.account_sid = account_sid
         self.answers: dict[str, Answer] = {}
+        self.outbound = OutboundCalls(account_sid, auth_token)  # POST …/Calls.json (twilio_outbound.py)
 
     def answer(self, call_sid: str, answer: Answer) -> None:
         self.answers[call_sid] = answer
@@ -51,6 +53,9 @@ class FakeTwilioRest(FakeRestServer):
         return _error(401, 20003, "Authenticate")
 
     def serve(self, method: str, path: str, body: dict[str, str]) -> Reply:
+        if self.outbound.handles(method, path):
+            self.record(RestRequest(method, path, body))
+            return self.outbound.create(body)
         match = CALL_PATH.match(path)
         if method != "POST" or match is None or match["account"] != self.account_sid:
             return _error(404, 20404, "The requested resource was not found")

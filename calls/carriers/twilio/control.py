@@ -87,7 +87,7 @@ class TwilioControl:
                 status_callback=call.status_url,
                 status_callback_method="POST",
                 machine_detection="DetectMessageEnd",
-                async_amd=True,
+                async_amd="true",  # a string in the SDK: True would be sent as "True"
                 async_amd_status_callback=call.amd_url,
                 async_amd_status_callback_method="POST",
             )
