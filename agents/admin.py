@@ -97,6 +97,14 @@ class AgentAdmin(admin.ModelAdmin):
             },
         ),
         (
+            "Outbound calls",
+            {
+                "fields": ["outbound_max_attempts", "outbound_retry_minutes", "voicemail_message"],
+                "description": "When this agent calls people: how often to try when nobody answers, and "
+                "what it leaves on an answering machine.",
+            },
+        ),
+        (
             "After the call",
             {
                 "fields": ["summary_model", "notify_emails"],
@@ -173,7 +181,16 @@ class PhoneNumberAdmin(admin.ModelAdmin):
     list_filter = ["carrier", "access_policy", "agent"]
     list_select_related = ["agent"]
     search_fields = ["number", "label", "agent__name"]
-    fields = ["number", "label", "carrier", "agent", "access_policy", "max_calls_per_hour"]
+    fields = [
+        "number",
+        "label",
+        "carrier",
+        "agent",
+        "access_policy",
+        "max_calls_per_hour",
+        "calling_hours_start",
+        "calling_hours_end",
+    ]
 
     def get_queryset(self, request):
         since = timezone.now() - timedelta(days=RECENT_CALLS_DAYS)

@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from tools.admin import ToolInvocationInline
 from voiceagent.admin_records import RecordAdmin, RecordInline
 
-from .models import Call, CallEvent, TranscriptItem
+from .models import Call, CallDirection, CallEvent, TranscriptItem
 from .postcall.admin import (
     EmailDeliveryInline,
     ExtractedFlagFilter,
@@ -39,6 +39,7 @@ CALL_SECTIONS = [
         "Call",
         ["carrier", "call_sid", "status", "direction", "agent", "phone_number", "caller", "from_number", "to_number"],
     ),
+    ("Outbound", ["purpose", "outcome", "answered_by_raw", "attempt_number"]),
     ("Timing", ["started_at", "answered_at", "ended_at", "duration_seconds"]),
     ("How it ended", ["end_reason", "end_detail", "ended_by", "carrier_status"]),
     ("Transcript", ["transcript_timeline", "transcript_downloads"]),
@@ -68,16 +69,21 @@ class CallAdmin(RecordAdmin):
     list_display = [
         "started_at",
         "caller_display",
+        "direction",
         "phone_number",
         "agent",
         "duration",
         "status",
+        "outcome",
+        "attempt_number",
         "end_reason",
         "interrupted_turns",
         "total_tokens",
         postcall_column,
     ]
     list_filter = [
+        "direction",
+        "outcome",
         "status",
         "end_reason",
         "carrier",
@@ -124,7 +130,8 @@ class CallAdmin(RecordAdmin):
 
     @admin.display(description="caller", ordering="caller__name")
     def caller_display(self, call: Call) -> str:
-        return call.caller.name if call.caller_id and call.caller.name else call.from_number
+        other_party = call.to_number if call.direction == CallDirection.OUTBOUND else call.from_number
+        return call.caller.name if call.caller_id and call.caller.name else other_party
 
     @admin.display(description="duration", ordering="duration_seconds")
     def duration(self, call: Call) -> str:

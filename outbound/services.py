@@ -56,7 +56,7 @@ class Placed:
 # --- creating -------------------------------------------------------------------------------
 
 
-def _from_number(agent: Agent, phone_number: PhoneNumber | None) -> PhoneNumber:
+def outbound_from_number(agent: Agent, phone_number: PhoneNumber | None) -> PhoneNumber:
     number = phone_number or agent.numbers.order_by("pk").first()
     if number is None:
         raise OutboundError(f"agent {agent.name} has no phone number to call from")
@@ -81,7 +81,7 @@ def outbound_call_create(
     caller = caller or Caller.objects.filter(number=number).first()
     return OutboundCall.objects.create(
         agent=agent,
-        phone_number=_from_number(agent, phone_number),
+        phone_number=outbound_from_number(agent, phone_number),
         to_number=number,
         caller=caller,
         purpose=purpose.strip(),
