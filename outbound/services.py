@@ -127,17 +127,17 @@ def _claim(outbound_id: int, now: dt.datetime) -> OutboundCall | None:
     return OutboundCall.objects.select_related("agent", "phone_number", "caller").get(pk=outbound_id)
 
 
-def _wait(outbound: OutboundCall, until: dt.datetime, why: str) -> Placed:
+def _wait(outbound: OutboundCall, until: dt.datetime, why: str, attempt: Attempt | None = None) -> Placed:
     outbound.status, outbound.due_at, outbound.detail = OutboundStatus.SCHEDULED, until, why[:300]
     outbound.save(update_fields=["status", "due_at", "detail", "outcome"])
-    return Placed(outbound, None, why)
+    return Placed(outbound, attempt, why)
 
 
-def _stop(outbound: OutboundCall, status: OutboundStatus, why: str) -> Placed:
+def _stop(outbound: OutboundCall, status: OutboundStatus, why: str, attempt: Attempt | None = None) -> Placed:
     outbound.status, outbound.detail = status, why[:300]
     outbound.save(update_fields=["status", "detail", "outcome"])
     logger.info("outbound call %s to %s: %s", outbound.pk, outbound.to_number, why)
-    return Placed(outbound, None, why)
+    return Placed(outbound, attempt, why)
 
 
 def outbound_call_place(*, outbound_id: int, now: dt.datetime | None = None) -> Placed | None:
@@ -191,8 +191,8 @@ def _after_attempt(outbound: OutboundCall, attempt: Attempt, *, retryable: bool,
     )
     if retryable and attempt.number < agent.outbound_max_attempts:
         later = now + dt.timedelta(minutes=agent.outbound_retry_minutes)
-        return _wait(outbound, later, f"{why}; next try {later:%Y-%m-%d %H:%M} UTC")
-    return _stop(outbound, OutboundStatus.GAVE_UP, why)
+        return _wait(outbound, later, f"{why}; next try {later:%Y-%m-%d %H:%M} UTC", attempt)
+    return _stop(outbound, OutboundStatus.GAVE_UP, why, attempt)
 
 
 def attempt_call(*, attempt: Attempt, call_sid: str) -> Call:
