@@ -47,7 +47,8 @@ class OutboundCallForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for name in ("phone_number", "due_at"):
-            self.fields[name].required = False
+            if name in self.fields:  # not on a made call's page, where every field is read-only
+                self.fields[name].required = False
 
     def clean(self) -> dict:
         data = super().clean()
@@ -85,7 +86,6 @@ class OutboundCallAdmin(admin.ModelAdmin):
     list_filter = ["status", "outcome", "agent", "campaign"]
     list_select_related = ["caller", "agent"]
     search_fields = ["to_number", "caller__name", "purpose"]
-    autocomplete_fields = ["caller"]
     inlines = [AttemptInline]
     actions = ["cancel", "call_now"]
 
