@@ -28,6 +28,14 @@ fi
 read -r demo_user demo_password < .demo/login
 export DJANGO_SUPERUSER_USERNAME="$demo_user" DJANGO_SUPERUSER_PASSWORD="$demo_password"
 
+# Outbound calls go to a local fake Twilio (started below) unless a real account is configured.
+if [ -z "${TWILIO_ACCOUNT_SID:-}" ]; then
+  export TWILIO_ACCOUNT_SID="ACdemo0000000000000000000000000000"
+  fake_twilio=1
+else
+  fake_twilio=0
+fi
+
 $PY manage.py migrate --noinput >/dev/null
 $PY manage.py seed_demo
 
@@ -40,6 +48,14 @@ if [ "$use_standin" = 1 ]; then
   $PY manage.py realtime_standin --port "$STANDIN_PORT" --text-port "$TEXT_PORT" >.demo/standin.log 2>&1 &
   pids+=($!)
   echo "Realtime stand-in on ws://127.0.0.1:$STANDIN_PORT, text API on :$TEXT_PORT (no OPENAI_API_KEY set)."
+fi
+if [ "$fake_twilio" = 1 ]; then
+  $PY manage.py fake_twilio >.demo/fake_twilio.log 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q "Fake Twilio REST on" .demo/fake_twilio.log 2>/dev/null && break; sleep 0.1; done
+  TWILIO_API_URL=$(sed -n 's/.*Fake Twilio REST on //p' .demo/fake_twilio.log | head -n 1)
+  [ -n "$TWILIO_API_URL" ] || { echo "the fake Twilio did not start; see .demo/fake_twilio.log"; exit 1; }
+  export TWILIO_API_URL
 fi
 .venv/bin/daphne -b 127.0.0.1 -p "$PORT" voiceagent.asgi:application >.demo/daphne.log 2>&1 &
 pids+=($!)
@@ -61,6 +77,18 @@ $PY manage.py simulate_call --base-url "$PUBLIC_URL"
 echo
 echo "The same caller through Plivo, to +15005550009..."
 $PY manage.py simulate_call --carrier plivo --base-url "$PUBLIC_URL"
+
+# --- Outbound calls (the fake Twilio answers: a person at +15550100001, a voicemail machine at +15550100077) ---
+if [ "$fake_twilio" = 1 ]; then
+  echo
+  echo "Outbound: the agent calls +15550100001, who answers in person..."
+  $PY manage.py place_call --agent "Demo receptionist" --to +15550100001 \
+    --purpose "Remind them of tomorrow's 10:00 appointment" --wait 40
+  echo
+  echo "Outbound: the agent calls +15550100077, answered by a voicemail machine..."
+  $PY manage.py place_call --agent "Demo receptionist" --to +15550100077 \
+    --purpose "Tell them their order is ready for pick-up" --wait 60
+fi
 
 # An MCP token for the demo login, made once per checkout like the login itself.
 if [ ! -f .demo/mcp_token ]; then

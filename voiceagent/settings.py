@@ -262,5 +262,7 @@ LOGGING = {
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "websockets": {"level": "WARNING"},
+        # The twilio client logs every request's method, URL and headers at INFO: ten lines per call placed.
+        "twilio.http_client": {"level": "WARNING"},
     },
 }
