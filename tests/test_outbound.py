@@ -216,3 +216,12 @@ def test_place_call_needs_public_url(twilio, line, demo_agent, settings):
     with pytest.raises(CommandError, match="PUBLIC_URL"):
         call_command("place_call", agent=demo_agent.name, to="+15550100093")
     assert created_calls(twilio) == []
+
+
+def test_mcp_recent_calls_says_which_calls_were_outbound(twilio, line, demo_agent, incoming_call, superuser):
+    from mcp_server.selectors import recent_calls
+
+    sid = place(demo_agent, to_number="+15550100092").attempt.carrier_call_id
+    rows = {row.carrier_call_id: row for row in recent_calls(user=superuser, limit=10)}
+    assert (rows[sid].direction, rows[sid].to_number) == ("outbound", "+15550100092")
+    assert rows[incoming_call.call_sid].direction == "inbound"
