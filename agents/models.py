@@ -252,6 +252,9 @@ def carrier_choices() -> list[tuple[str, str]]:
     return [(name, label) for name, (label, *_rest) in settings.CARRIERS.items()]
 
 
+DEFAULT_HOURS = (datetime.time(9, 0), datetime.time(20, 0))  # outbound calls, in the callee's time zone
+
+
 class PhoneNumber(models.Model):
     """A number held at a carrier, and the agent that answers it."""
 
@@ -280,11 +283,13 @@ class PhoneNumber(models.Model):
         help_text="Calls this number takes in any 60 minutes; more are refused politely. Empty: no limit.",
     )
     calling_hours_start = models.TimeField(
-        default=datetime.time(9, 0),
+        default=DEFAULT_HOURS[0],
+        blank=True,
         help_text="Outbound calls from this number start no earlier than this, in the callee's time zone.",
     )
     calling_hours_end = models.TimeField(
-        default=datetime.time(20, 0),
+        default=DEFAULT_HOURS[1],
+        blank=True,
         help_text="…and end before this (callee's time zone); calls due outside wait for the next window. "
         "The same start and end: any time.",
     )
@@ -294,6 +299,13 @@ class PhoneNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.label}".strip()
+
+    def clean(self) -> None:
+        # Calling hours left empty in a form are the defaults, not "none".
+        if self.calling_hours_start is None:
+            self.calling_hours_start = DEFAULT_HOURS[0]
+        if self.calling_hours_end is None:
+            self.calling_hours_end = DEFAULT_HOURS[1]
 
 
 class CallerGroup(models.Model):

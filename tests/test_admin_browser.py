@@ -5,6 +5,7 @@ daphne, the realtime stand-in and the simulated carrier. Screenshots go to artif
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 
@@ -40,14 +41,39 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def require_browser() -> None:
+    """Skip (or, with REQUIRE_BROWSER, fail) without Debian's chromium or the playwright package."""
     if not Path(CHROMIUM).exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
         _unavailable("the playwright package is not installed")
+
+
+@contextlib.asynccontextmanager
+async def logged_in(site, viewport: tuple[int, int] = (1280, 860)):
+    """A chromium page, logged in to `site`'s admin as the demo superuser."""
+    from playwright.async_api import async_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        page.set_default_timeout(10_000)
+        await page.goto(f"{site.url}/admin/login/")
+        await page.fill("#id_username", LOGIN[0])
+        await page.fill("#id_password", LOGIN[1])
+        await page.click("input[type=submit]")
+        try:
+            yield page
+        finally:
+            await browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    require_browser()
     with call_server(
         tmp_path_factory.mktemp("browser"),
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
@@ -60,19 +86,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 async def page(site):
-    from playwright.async_api import async_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1280, "height": 860})
-        page.set_default_timeout(10_000)
-        await page.goto(f"{site.url}/admin/login/")
-        await page.fill("#id_username", LOGIN[0])
-        await page.fill("#id_password", LOGIN[1])
-        await page.click("input[type=submit]")
+    async with logged_in(site) as page:
         yield page
-        await browser.close()
 
 
 async def shot(page, name: str, *, full_page: bool = False) -> None:

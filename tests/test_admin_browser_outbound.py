@@ -15,7 +15,7 @@ from calls.simulator.twilio_rest import FakeTwilioRest
 from calls.standin import RealtimeStandin
 
 from .servers import call_server
-from .test_admin_browser import CHROMIUM, CHROMIUM_ARGS, LOGIN, SHOTS, _unavailable, shot
+from .test_admin_browser import LOGIN, logged_in, require_browser, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -33,10 +33,7 @@ def twilio():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, twilio):
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    require_browser()
     with call_server(
         tmp_path_factory.mktemp("browser-outbound"),
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
@@ -51,19 +48,9 @@ def site(tmp_path_factory, twilio):
 
 @pytest.fixture
 async def page(site):
-    from playwright.async_api import async_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1366, "height": 768})
+    async with logged_in(site, (1366, 768)) as page:
         page.set_default_timeout(15_000)
-        await page.goto(f"{site.url}/admin/login/")
-        await page.fill("#id_username", LOGIN[0])
-        await page.fill("#id_password", LOGIN[1])
-        await page.click("input[type=submit]")
         yield page
-        await browser.close()
 
 
 async def test_staff_call_a_caller_from_the_admin_and_see_who_answered(site, page, twilio):
