@@ -225,3 +225,29 @@ def test_mcp_recent_calls_says_which_calls_were_outbound(twilio, line, demo_agen
     rows = {row.carrier_call_id: row for row in recent_calls(user=superuser, limit=10)}
     assert (rows[sid].direction, rows[sid].to_number) == ("outbound", "+15550100092")
     assert rows[incoming_call.call_sid].direction == "inbound"
+
+
+def test_a_campaign_csv_reports_every_bad_line_and_saves_nothing_unless_all_are_good():
+    from outbound.campaigns import campaign_rows_parse
+
+    bad = campaign_rows_parse(data=b"number,purpose\n+15550100201,\ncall me,\n+1 555 010 0201,again\n")
+    assert bad.errors == [(3, "call me is not a phone number"), (4, "+15550100201 is already in the file")]
+    good = campaign_rows_parse(data=b"\xef\xbb\xbfnumber\n+1 (555) 010-0202\n")  # a BOM, as Excel writes
+    assert (good.rows, good.errors) == ([("+15550100202", "")], [])
+    assert campaign_rows_parse(data=b"phone\n+15550100202\n").errors[0][0] == 1
+
+
+def test_a_call_a_person_answered_is_done_and_not_retried(
+    client, twilio, line, demo_agent, django_capture_on_commit_callbacks
+):
+    sid = place(demo_agent, to_number="+15550100091").attempt.carrier_call_id
+    signature = RequestValidator(TOKEN).compute_signature(
+        f"{PUBLIC}/twilio/amd/", {"CallSid": sid, "AnsweredBy": "human"}
+    )
+    client.post("/twilio/amd/", {"CallSid": sid, "AnsweredBy": "human"}, HTTP_X_TWILIO_SIGNATURE=signature)
+    with django_capture_on_commit_callbacks(execute=True):
+        status_post(client, CallSid=sid, CallStatus="completed", CallDuration="42")
+    outbound = OutboundCall.objects.get()
+    assert (outbound.status, outbound.outcome, outbound.attempts_made) == (OutboundStatus.REACHED, "human", 1)
+    assert Call.objects.get(call_sid=sid).duration_seconds == 42
+    assert outbound_dispatch_due(now=timezone.now() + dt.timedelta(days=1)) == 0
