@@ -327,6 +327,8 @@ def calls_close_stale(*, now: datetime | None = None, everything: bool = False) 
                 status=CallStatus.FAILED, end_reason=reason.value, ended_at=now, end_detail="closed as interrupted"
             )
             closed += updated
+            if updated:
+                transaction.on_commit(partial(call_settled.send, sender=Call, call_id=call.pk))
     if closed:
         logger.warning("closed %d call(s) left open by a server that stopped", closed)
     return closed

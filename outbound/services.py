@@ -242,8 +242,10 @@ def attempt_settle(*, call_id: int, now: dt.datetime | None = None) -> None:
         return
     call, now = attempt.call, now or timezone.now()
     outcome = call.outcome or (CallOutcome.UNKNOWN if call.answered_at else "")
+    if not outcome and call.ended_at is not None:
+        outcome = CallOutcome.FAILED  # closed as stale: no stream, no word from the carrier
     if not outcome:
-        return  # ringing still, or ended without a word from the carrier yet
+        return  # ringing still
     attempt.outcome, attempt.settled_at = outcome, attempt.settled_at or now
     attempt.save(update_fields=["outcome", "settled_at"])
     with transaction.atomic():

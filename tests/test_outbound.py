@@ -251,3 +251,15 @@ def test_a_call_a_person_answered_is_done_and_not_retried(
     assert (outbound.status, outbound.outcome, outbound.attempts_made) == (OutboundStatus.REACHED, "human", 1)
     assert Call.objects.get(call_sid=sid).duration_seconds == 42
     assert outbound_dispatch_due(now=timezone.now() + dt.timedelta(days=1)) == 0
+
+
+def test_an_attempt_whose_call_was_closed_as_stale_is_retried(
+    twilio, line, demo_agent, django_capture_on_commit_callbacks
+):
+    from calls.services import calls_close_stale
+
+    placed = place(demo_agent, to_number="+15550100090")  # Twilio never calls back (its callbacks go nowhere)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert calls_close_stale(now=timezone.now() + dt.timedelta(hours=1)) == 1
+    placed.outbound.refresh_from_db()
+    assert (placed.outbound.status, placed.outbound.outcome) == (OutboundStatus.SCHEDULED, CallOutcome.FAILED)
