@@ -71,16 +71,18 @@ async def logged_in(site, viewport: tuple[int, int] = (1280, 860)):
             await browser.close()
 
 
+@contextlib.contextmanager
+def admin_site(workdir: Path, **overrides: str):
+    """`call_server` with the demo superuser's login, once the browser is known to be there."""
+    require_browser()
+    login = {"DJANGO_SUPERUSER_USERNAME": LOGIN[0], "DJANGO_SUPERUSER_PASSWORD": LOGIN[1]}
+    with call_server(workdir, **login, DJANGO_SUPERUSER_EMAIL="admin@example.com", **overrides) as served:
+        yield served
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    require_browser()
-    with call_server(
-        tmp_path_factory.mktemp("browser"),
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        DJANGO_SUPERUSER_USERNAME=LOGIN[0],
-        DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
-        DJANGO_SUPERUSER_EMAIL="admin@example.com",
-    ) as served:
+    with admin_site(tmp_path_factory.mktemp("browser"), TWILIO_AUTH_TOKEN=AUTH_TOKEN) as served:
         yield served
 
 

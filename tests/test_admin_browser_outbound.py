@@ -14,8 +14,7 @@ from calls.simulator.twilio_outbound import Callee
 from calls.simulator.twilio_rest import FakeTwilioRest
 from calls.standin import RealtimeStandin
 
-from .servers import call_server
-from .test_admin_browser import LOGIN, logged_in, require_browser, shot
+from .test_admin_browser import admin_site, logged_in, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -33,16 +32,9 @@ def twilio():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, twilio):
-    require_browser()
-    with call_server(
-        tmp_path_factory.mktemp("browser-outbound"),
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_API_URL=twilio.url,
-        DJANGO_SUPERUSER_USERNAME=LOGIN[0],
-        DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
-        DJANGO_SUPERUSER_EMAIL="admin@example.com",
-    ) as served:
+    workdir = tmp_path_factory.mktemp("browser-outbound")
+    env = {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_API_URL": twilio.url}
+    with admin_site(workdir, **env) as served:
         yield served
 
 
