@@ -167,6 +167,7 @@ def outbound_call_place(*, outbound_id: int, now: dt.datetime | None = None) -> 
 
 
 def _dial(outbound: OutboundCall, now: dt.datetime) -> Placed:
+    _public_url("/")  # no attempt without the URLs the carrier needs
     attempt = Attempt.objects.create(outbound=outbound, number=outbound.attempts_made + 1)
     outbound.attempts_made = attempt.number
     outbound.save(update_fields=["attempts_made"])

@@ -216,6 +216,8 @@ def test_place_call_needs_public_url(twilio, line, demo_agent, settings):
     with pytest.raises(CommandError, match="PUBLIC_URL"):
         call_command("place_call", agent=demo_agent.name, to="+15550100093")
     assert created_calls(twilio) == []
+    outbound = OutboundCall.objects.get()
+    assert (outbound.status, outbound.attempts.count()) == (OutboundStatus.GAVE_UP, 0)
 
 
 def test_mcp_recent_calls_says_which_calls_were_outbound(twilio, line, demo_agent, incoming_call, superuser):

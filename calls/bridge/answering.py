@@ -14,7 +14,7 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
-from .actions import Action, EndReason, Record
+from .actions import Action, EndReason
 
 
 class Answerer(enum.StrEnum):
@@ -85,14 +85,13 @@ class AnsweringFlow:
         kind = classify(answered_by)
         if self.answerer not in (None, Answerer.MACHINE_GREETING) or kind is Answerer.MACHINE_GREETING:
             return []  # decided already, or a machine still greeting: its message end comes next
-        self.answerer = kind
-        record: list[Action] = [Record("answered_by", f"answered by {answered_by[:40]}")]
+        self.answerer = kind  # the verdict itself is recorded by its webhook, stream or none
         match kind:
             case Answerer.MACHINE:
                 note = self.plan.voicemail_note()
-                return [*record, *session.prompt(note, now, end=EndReason.VOICEMAIL_LEFT, detail="voicemail left")]
+                return session.prompt(note, now, end=EndReason.VOICEMAIL_LEFT, detail="voicemail left")
             case Answerer.FAX:
-                return [*record, *session.hang_up(EndReason.AGENT_ENDED, now, "a fax machine answered")]
+                return session.hang_up(EndReason.AGENT_ENDED, now, "a fax machine answered")
         if session.agent_has_spoken:
-            return record  # the person said hello first and the agent answered them already
-        return [*record, *session.prompt(self.plan.opening(), now)]
+            return []  # the person said hello first and the agent answered them already
+        return session.prompt(self.plan.opening(), now)
