@@ -98,6 +98,14 @@ class AgentAdmin(admin.ModelAdmin):
             },
         ),
         (
+            "Outbound calls",
+            {
+                "fields": ["outbound_max_attempts", "outbound_retry_minutes", "voicemail_message"],
+                "description": "When this agent calls people: how often to try when nobody answers, and "
+                "what it leaves on an answering machine.",
+            },
+        ),
+        (
             "After the call",
             {
                 "fields": ["summary_model", "notify_emails"],
@@ -195,6 +203,8 @@ class PhoneNumberAdmin(admin.ModelAdmin):
         "max_calls_per_hour",
         "record_calls",
         "recording_notice",
+        "calling_hours_start",
+        "calling_hours_end",
     ]
 
     def get_queryset(self, request):

@@ -22,13 +22,13 @@ class ImportForm(forms.Form):
 
 @admin.register(Caller)
 class CallerAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "group", "email", "language", "status"]
-    list_filter = ["status", "group", "language"]
+    list_display = ["number", "name", "group", "email", "language", "status", "do_not_call"]
+    list_filter = ["status", "do_not_call", "group", "language"]
     list_select_related = ["group"]
     search_fields = ["number", "name", "email"]
     actions = ["export_csv"]
     fieldsets = [
-        (None, {"fields": ["number", "name", "group", "status", "max_calls_per_day"]}),
+        (None, {"fields": ["number", "name", "group", "status", "max_calls_per_day", "do_not_call"]}),
         ("Contact", {"fields": ["email", "language"]}),
         ("What the agent is told", {"fields": ["notes"]}),
     ]

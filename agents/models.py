@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.conf import settings
@@ -217,6 +218,21 @@ class Agent(models.Model):
         help_text="Comma-separated addresses that get each finished call's summary by email.",
     )
 
+    # Outbound calls (outbound/): how often to try, and what to leave on an answering machine.
+    outbound_max_attempts = models.PositiveSmallIntegerField(
+        "attempts per outbound call",
+        default=3,
+        help_text="Tries in all (the first call and its retries) when nobody answers, the line is busy or fails.",
+    )
+    outbound_retry_minutes = models.PositiveIntegerField(
+        "minutes between attempts", default=30, help_text="How long to wait before trying a number again."
+    )
+    voicemail_message = models.TextField(
+        blank=True,
+        help_text="What the agent leaves on an answering machine after the beep, in its own voice, "
+        "with the call's purpose. Empty: a short message saying who called and why.",
+    )
+
     class Meta:
         ordering = ["name"]
 
@@ -260,6 +276,9 @@ class Override(models.TextChoices):
     AGENT = "", "As the agent"
     ON = "on", "On"
     OFF = "off", "Off"
+
+
+DEFAULT_HOURS = (datetime.time(9, 0), datetime.time(20, 0))  # outbound calls, in the callee's time zone
 
 
 class PhoneNumber(models.Model):
@@ -313,11 +332,30 @@ class PhoneNumber(models.Model):
         )
         return record, record and notice
 
+    calling_hours_start = models.TimeField(
+        default=DEFAULT_HOURS[0],
+        blank=True,
+        help_text="Outbound calls from this number start no earlier than this, in the callee's time zone.",
+    )
+    calling_hours_end = models.TimeField(
+        default=DEFAULT_HOURS[1],
+        blank=True,
+        help_text="…and end before this (callee's time zone); calls due outside wait for the next window. "
+        "The same start and end: any time.",
+    )
+
     class Meta:
         ordering = ["number"]
 
     def __str__(self) -> str:
         return f"{self.number} {self.label}".strip()
+
+    def clean(self) -> None:
+        # Calling hours left empty in a form are the defaults, not "none".
+        if self.calling_hours_start is None:
+            self.calling_hours_start = DEFAULT_HOURS[0]
+        if self.calling_hours_end is None:
+            self.calling_hours_end = DEFAULT_HOURS[1]
 
 
 class CallerGroup(models.Model):
@@ -374,6 +412,11 @@ class Caller(models.Model):
         blank=True,
         help_text="Calls this caller may make in any 24 hours, on all numbers; more are refused politely. "
         "Empty: no limit.",
+    )
+    do_not_call = models.BooleanField(
+        "do not call",
+        default=False,
+        help_text="Never called by an agent: every outbound call, schedule and campaign skips this number.",
     )
 
     class Meta:

@@ -23,7 +23,7 @@ from voiceagent.admin_records import RecordAdmin
 
 from . import extensions
 from .call_page import call_header, call_timeline, duration_text
-from .models import Call, CallEvent, TranscriptItem
+from .models import Call, CallDirection, CallEvent, TranscriptItem
 from .outcomes import TONES, Outcome, call_outcome, outcome_expression
 from .postcall.admin import (
     EmailDeliveryInline,
@@ -44,6 +44,7 @@ CALL_SECTIONS = [
         "Call",
         ["carrier", "call_sid", "status", "direction", "agent", "phone_number", "caller", "from_number", "to_number"],
     ),
+    ("Outbound", ["purpose", "outcome", "answered_by_raw", "attempt_number"]),
     ("Timing", ["started_at", "answered_at", "ended_at", "duration"]),
     ("How it ended", ["end_reason", "end_detail", "ended_by", "carrier_status"]),
     ("Usage", ["input_tokens", "output_tokens", "total_tokens"]),
@@ -71,7 +72,7 @@ class OutcomeFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in Outcome.values:
             return queryset
-        return queryset.alias(outcome=outcome_expression()).filter(outcome=self.value())
+        return queryset.alias(supervisor_outcome=outcome_expression()).filter(supervisor_outcome=self.value())
 
 
 class CallChangeList(ChangeList):
@@ -86,6 +87,7 @@ class CallAdmin(RecordAdmin):
     list_display = [
         "when",
         "caller_display",
+        "direction_display",
         "line_display",
         "duration",
         "outcome_badge",
@@ -95,6 +97,8 @@ class CallAdmin(RecordAdmin):
     ]
     list_filter = [
         OutcomeFilter,
+        "direction",
+        "outcome",
         "agent",
         "phone_number",
         ("started_at", WhenFilter),
@@ -183,13 +187,25 @@ class CallAdmin(RecordAdmin):
 
     @admin.display(description="caller", ordering="caller__name")
     def caller_display(self, call: Call) -> str:
+        other_party = call.to_number if call.direction == CallDirection.OUTBOUND else call.from_number
         if call.caller_id and call.caller.name:
-            return format_html("{}<br><small>{}</small>", call.caller.name, call.from_number)
-        return call.from_number
+            return format_html("{}<br><small>{}</small>", call.caller.name, other_party)
+        return other_party
+
+    @admin.display(description="direction", ordering="direction")
+    def direction_display(self, call: Call) -> str:
+        """Inbound, or Outbound with who answered and which attempt (calls placed by outbound/)."""
+        if call.direction != CallDirection.OUTBOUND:
+            return "Inbound"
+        detail = [call.get_outcome_display()] if call.outcome else []
+        if call.attempt_number and call.attempt_number > 1:
+            detail.append(f"attempt {call.attempt_number}")
+        return format_html("Outbound<br><small>{}</small>", " · ".join(detail))
 
     @admin.display(description="line · agent", ordering="phone_number__label")
     def line_display(self, call: Call) -> str:
-        line = (call.phone_number.label or call.phone_number.number) if call.phone_number_id else call.to_number
+        ours = call.from_number if call.direction == CallDirection.OUTBOUND else call.to_number
+        line = (call.phone_number.label or call.phone_number.number) if call.phone_number_id else ours
         return format_html("{}<br><small>{}</small>", line, call.agent.name if call.agent_id else "no agent")
 
     @admin.display(description="duration", ordering="duration_seconds")

@@ -147,6 +147,11 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
         if self.runner is not None:
             await self.runner.hang_up(EndReason.STAFF_ENDED, f"ended by {event.get('by', 'staff')}")
 
+    async def call_answered_by(self, event: dict) -> None:
+        """The carrier's answering-machine verdict on this outbound call (POST /twilio/amd/, any process)."""
+        if self.runner is not None:
+            await self.runner.answered_by(str(event.get("answered_by", "")))
+
     async def _send_text(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})  # self.send(), minus two hops
 

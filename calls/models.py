@@ -20,6 +20,25 @@ class CallStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class CallDirection(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class CallOutcome(models.TextChoices):
+    """Who or what an outbound call reached (answering-machine detection, the carrier's final status)."""
+
+    HUMAN = "human", "A person"
+    MACHINE = "machine", "Answering machine"
+    VOICEMAIL_LEFT = "voicemail_left", "Voicemail left"
+    FAX = "fax", "Fax"
+    UNKNOWN = "unknown", "Answered (unknown)"
+    NO_ANSWER = "no_answer", "No answer"
+    BUSY = "busy", "Busy"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
 class StepStatus(models.TextChoices):
     """A post-call step's progress; empty means none was scheduled (refused calls, older calls)."""
 
@@ -44,7 +63,21 @@ class Call(models.Model):
     caller = models.ForeignKey(Caller, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
     from_number = models.CharField(max_length=32)
     to_number = models.CharField(max_length=32)
-    direction = models.CharField(max_length=32, default="inbound")
+    direction = models.CharField(max_length=32, choices=CallDirection.choices, default=CallDirection.INBOUND)
+    outcome = models.CharField(
+        "answered by",
+        max_length=20,
+        choices=CallOutcome.choices,
+        blank=True,
+        help_text="Outbound calls: who or what answered.",
+    )
+    purpose = models.TextField(blank=True, help_text="Outbound calls: why the agent called (given to the agent).")
+    attempt_number = models.PositiveSmallIntegerField(
+        "attempt", null=True, blank=True, help_text="Outbound calls: which try of its outbound call this was."
+    )
+    answered_by_raw = models.CharField(
+        "AnsweredBy", max_length=40, blank=True, help_text="The carrier's answering-machine verdict, as it sent it."
+    )
     status = models.CharField(max_length=20, choices=CallStatus.choices, default=CallStatus.CONNECTING)
     carrier_status = models.CharField(max_length=32, blank=True, help_text="The carrier's final call status.")
     started_at = models.DateTimeField(auto_now_add=True)
@@ -123,6 +156,7 @@ class EventKind(models.TextChoices):
     BAD_FRAME = "bad_frame", "Malformed media frame"
     MODEL_ERROR = "model_error", "Model error"
     TRANSFER_FAILED = "transfer_failed", "Transfer failed"
+    ANSWERED_BY = "answered_by", "Answering-machine detection"
     NOTE = "note", "Note"
 
 

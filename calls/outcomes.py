@@ -19,6 +19,7 @@ class Outcome(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
     COMPLETED = "completed", "Completed"
     TRANSFERRED = "transferred", "Transferred"
+    VOICEMAIL = "voicemail", "Voicemail left"
     CALLER_HUNG_UP = "caller_hung_up", "Caller hung up"
     STAFF_ENDED = "staff_ended", "Ended by staff"
     TIME_LIMIT = "time_limit", "Time limit"
@@ -32,6 +33,7 @@ TONES = {
     Outcome.IN_PROGRESS: "live",
     Outcome.COMPLETED: "good",
     Outcome.TRANSFERRED: "good",
+    Outcome.VOICEMAIL: "good",
     Outcome.CALLER_HUNG_UP: "quiet",
     Outcome.STAFF_ENDED: "quiet",
     Outcome.TIME_LIMIT: "warn",
@@ -64,6 +66,7 @@ RULES: list[tuple[str, frozenset[str], Outcome]] = [
     ("status", frozenset({CallStatus.REFUSED}), Outcome.REFUSED),
     ("end_reason", frozenset(REFUSALS), Outcome.REFUSED),
     ("end_reason", frozenset({EndReason.TRANSFERRED}), Outcome.TRANSFERRED),
+    ("end_reason", frozenset({EndReason.VOICEMAIL_LEFT}), Outcome.VOICEMAIL),  # an outbound call met a machine
     ("end_reason", frozenset(FAULTS), Outcome.FAILED),
     ("end_reason", frozenset({EndReason.CALLER_HUNG_UP, EndReason.CARRIER_DISCONNECTED}), Outcome.CALLER_HUNG_UP),
     ("end_reason", frozenset({EndReason.STAFF_ENDED}), Outcome.STAFF_ENDED),
@@ -84,6 +87,7 @@ def call_outcome(call: object) -> Outcome:
 
 
 def outcome_expression() -> Case:
-    """The same rules as a SQL expression: `Call.objects.annotate(outcome=outcome_expression())`."""
+    """The same rules as a SQL expression: `Call.objects.annotate(supervisor_outcome=outcome_expression())`
+    (not `outcome`: the field of that name says who answered an outbound call)."""
     whens = [When(**{f"{field}__in": sorted(values)}, then=Value(outcome.value)) for field, values, outcome in RULES]
     return Case(*whens, default=Value(DEFAULT.value), output_field=models.CharField())

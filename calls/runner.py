@@ -17,7 +17,8 @@ from calls import services
 from calls.audio import load_clip
 from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
-from calls.bridge.events import CallerAudio, ProtocolError, StreamStopped
+from calls.bridge.answering import AnsweringFlow
+from calls.bridge.events import CallerAudio, ProtocolError, StreamStarted, StreamStopped
 from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.session import CallSession
 from calls.bridge.wire import ModelWire, TelephonyWire
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 FAREWELL_GRACE_S = 2.0  # after the clip's length, end even if its mark never comes back
 HANDOFF_TIMEOUT_S = 20.0  # a goodbye before a hang-up or transfer never takes longer
+VOICEMAIL_TIMEOUT_S = 90.0  # a voicemail message that never finishes playing ends the call anyway
 FAREWELL_FRAME_BYTES = 8000  # send farewell clips in one-second media messages
 MAX_PENDING_TO_MODEL = 500  # ~10 s of caller audio held while the model connects
 
@@ -83,6 +85,8 @@ class CallRunner:
         self._ended = False
         self.store = CallStore()
         self.observers = observers_for(setup, self.store)  # the recording, the cost ledger (calls.extensions)
+        self.answering = AnsweringFlow(setup.outbound) if setup.outbound else None
+        self._answered_by = setup.answered_by  # a verdict that came before the stream started
         self._model_task = asyncio.create_task(self._run_model())
         self._later(start_timeout, lambda: self.session.start_timed_out(start_timeout))
 
@@ -111,6 +115,8 @@ class CallRunner:
             for observer in self.observers:
                 observer.caller(event.payload, arrived)
         await self.execute(actions)
+        if isinstance(event, StreamStarted) and self.session.streaming and self._answered_by:
+            await self.answered_by(self._answered_by)
 
     async def caller_gone(self) -> None:
         """The media socket closed (after `stop`, or dropped; or, where it has no `stop`, the carrier hung up)."""
@@ -245,6 +251,18 @@ class CallRunner:
         number = self.session.hand_off_number
         if number is not None:  # the timer names its hand-off: it cannot end a later one early
             self._later(HANDOFF_TIMEOUT_S, lambda: self.session.hand_off_timed_out(number))
+
+    async def answered_by(self, answered_by: str) -> None:
+        """The carrier's answering-machine verdict on this outbound call (kept until the stream is live)."""
+        if self.answering is None:
+            return
+        if not self.session.streaming:  # kept until the stream has started
+            self._answered_by = answered_by
+            return
+        self._answered_by = ""
+        await self.execute(self.answering.answered_by(self.session, answered_by, now_ms()))
+        if self.session.handing_off:
+            self._later(VOICEMAIL_TIMEOUT_S, self.session.hand_off_timed_out)
 
     async def hang_up(self, reason: EndReason, detail: str = "") -> None:
         """End the call from our side (staff, the agent): the caller hears a goodbye first."""

@@ -20,13 +20,15 @@ from agents.models import AccessPolicy, Caller, CallerStatus, PhoneNumber
 from agents.phone import to_e164
 from agents.services import agent_greeting, agent_session_config
 from calls.bridge.actions import EndReason, TranscriptEntry
+from calls.bridge.answering import OutboundPlan
 from calls.bridge.config import Keypresses, SessionConfig
 from calls.bridge.events import Usage
 from calls.tokens import stream_token_call_sid
 from tools.services import Toolbox, agent_toolbox
 
-from .models import Call, CallEvent, CallStatus, EventKind, TranscriptItem
+from .models import Call, CallDirection, CallEvent, CallOutcome, CallStatus, EventKind, TranscriptItem
 from .postcall.services import postcall_enqueue
+from .signals import call_settled
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +146,8 @@ class BridgeSetup:
     tool_wait_ms: int = 1500
     hold_audio: tuple[str, ...] = ()
     record: bool = False  # the bridge writes a two-channel recording (recordings/)
+    outbound: OutboundPlan | None = None  # an outbound call: why we called, what to leave on a machine
+    answered_by: str = ""  # the carrier's answering-machine verdict, when it came before the stream
 
 
 RECORDING_NOTICE = "This call is recorded."
@@ -180,7 +184,11 @@ def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
     agent = call.agent
     toolbox = agent_toolbox(agent)
     config = agent_session_config(agent, call.caller, tools=toolbox.specs())
-    greet_first, greeting = agent.first_speaker == "agent", agent_greeting(agent, call.caller)
+    outbound = call.direction == CallDirection.OUTBOUND
+    if outbound:
+        config = dataclasses.replace(config, instructions=f"{config.instructions}\n\n{outbound_context(call)}")
+    # Outbound: the agent waits for the person's hello or the carrier's verdict (README, Outbound calls).
+    greet_first, greeting = agent.first_speaker == "agent" and not outbound, agent_greeting(agent, call.caller)
     if call.phone_number is not None:
         record, notice = call.phone_number.recording_wanted()
     else:
@@ -197,12 +205,23 @@ def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
         max_call_seconds=agent.max_call_seconds,
         agent_id=agent.pk,
         caller_id=call.caller_id,
-        caller_number=call.from_number,
+        caller_number=call.to_number if outbound else call.from_number,
+        outbound=OutboundPlan(call.purpose, agent.voicemail_message) if outbound else None,
+        answered_by=call.answered_by_raw if outbound else "",
         toolbox=toolbox,
         keypresses=Keypresses(agent.keypresses),
         tool_wait_ms=agent.wait_audio_after_ms,
         hold_audio=hold_audio_for(agent),
     )
+
+
+def outbound_context(call: Call) -> str:
+    """What the agent is told of an outbound call, for this call only: whom it called, and why."""
+    who = call.caller.name if call.caller and call.caller.name else call.to_number
+    lines = [f"This is an outbound call: you called {who} ({call.to_number}) on behalf of the business."]
+    if call.purpose:
+        lines.append(f"The purpose of this call: {call.purpose}")
+    return "\n".join(lines)
 
 
 def stream_claim(*, carrier: str, call_sid: str, token: str) -> tuple[BridgeSetup | None, str]:
@@ -281,8 +300,11 @@ def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage) -
     call.end_reason, call.end_detail = reason.value, detail[:300]
     call.input_tokens, call.output_tokens = usage.input_tokens, usage.output_tokens
     call.total_tokens = usage.total_tokens
+    if reason == EndReason.VOICEMAIL_LEFT:
+        call.outcome = CallOutcome.VOICEMAIL_LEFT
     call.save()
     logger.info("call %s ended: %s %s", call.call_sid, reason.value, detail)
+    transaction.on_commit(partial(call_settled.send, sender=Call, call_id=call.pk))
     # Summary, extraction, email: queued once the row is committed, and started off this (database) thread.
     transaction.on_commit(partial(postcall_enqueue, call_id=call.pk))
 
@@ -327,6 +349,8 @@ def calls_close_stale(*, now: datetime | None = None, everything: bool = False) 
                 status=CallStatus.FAILED, end_reason=reason.value, ended_at=now, end_detail="closed as interrupted"
             )
             closed += updated
+            if updated:
+                transaction.on_commit(partial(call_settled.send, sender=Call, call_id=call.pk))
     if closed:
         logger.warning("closed %d call(s) left open by a server that stopped", closed)
     return closed
@@ -344,5 +368,46 @@ def carrier_status_record(*, call_sid: str, status: str, duration: str | None) -
         # The stream never started; a live call is finalised by its bridge instead.
         call.ended_at = timezone.now()
         call.status = CallStatus.FAILED
+    if call.direction == CallDirection.OUTBOUND and status in CARRIER_OUTCOMES:
+        call.outcome = CARRIER_OUTCOMES[status]
     call.save()
+    transaction.on_commit(partial(call_settled.send, sender=Call, call_id=call.pk))
+    return True
+
+
+# The carrier's final status of an outbound call nobody (and no machine) answered.
+CARRIER_OUTCOMES = {
+    "busy": CallOutcome.BUSY,
+    "no-answer": CallOutcome.NO_ANSWER,
+    "failed": CallOutcome.FAILED,
+    "canceled": CallOutcome.CANCELED,
+}
+MACHINE_OUTCOMES = {"human": CallOutcome.HUMAN, "fax": CallOutcome.FAX, "unknown": CallOutcome.UNKNOWN}
+
+
+def call_answered_by(*, call_sid: str, answered_by: str) -> bool:
+    """The carrier's answering-machine verdict: stored, and passed to the process holding the call.
+
+    False when the call is not ours. A verdict for a call whose stream has not started yet is
+    read from the row when it starts (`bridge_setup`).
+    """
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from .live import call_group
+
+    value = answered_by.strip().lower()[:40]
+    outcome = MACHINE_OUTCOMES.get(value, CallOutcome.MACHINE if value.startswith("machine") else CallOutcome.UNKNOWN)
+    updated = Call.objects.filter(call_sid=call_sid, direction=CallDirection.OUTBOUND).exclude(
+        outcome=CallOutcome.VOICEMAIL_LEFT
+    )
+    if not updated.update(outcome=outcome, answered_by_raw=value):
+        return Call.objects.filter(call_sid=call_sid, direction=CallDirection.OUTBOUND).exists()
+    call_id = Call.objects.filter(call_sid=call_sid).values_list("pk", flat=True).first()
+    call_event_record(call_id=call_id, kind=EventKind.ANSWERED_BY, detail=f"AnsweredBy={value}")
+    message = {"type": "call.answered_by", "answered_by": value}
+    try:
+        async_to_sync(get_channel_layer().group_send)(call_group(call_sid), message)
+    except Exception as exc:  # the verdict is stored; the call goes on as if none had come
+        logger.warning("answering-machine verdict for %s not delivered: %s", call_sid, type(exc).__name__)
     return True

@@ -30,12 +30,12 @@ def outcomes_since(since: datetime) -> list[tuple[Outcome, int]]:
     """Every outcome that happened since `since`, with its count, in the outcomes' order."""
     rows = (
         Call.objects.filter(started_at__gte=since)
-        .annotate(outcome=outcome_expression())
-        .values("outcome")
+        .annotate(supervisor_outcome=outcome_expression())
+        .values("supervisor_outcome")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    counts = {row["outcome"]: row["n"] for row in rows}
+    counts = {row["supervisor_outcome"]: row["n"] for row in rows}
     return [(outcome, counts[outcome.value]) for outcome in Outcome if counts.get(outcome.value)]
 
 

@@ -21,23 +21,21 @@ else
   use_standin=0
 fi
 
-# --- SMS (1/2): with no Twilio account, replies go to the fake Twilio REST that simulate_sms serves.
-SMS_REST_PORT=${SMS_REST_PORT:-8767}
-if [ -z "${TWILIO_ACCOUNT_SID:-}" ]; then
-  # The account simulate_sms expects by default (sms/management/commands/simulate_sms.py).
-  export TWILIO_ACCOUNT_SID="AC00000000000000000000000000demo" TWILIO_API_URL="http://127.0.0.1:$SMS_REST_PORT"
-  demo_sms=1
-else
-  demo_sms=0
-fi
-# --- end SMS (1/2)
-
 # A demo staff login, made once per checkout and kept out of git.
 if [ ! -f .demo/login ]; then
   (umask 077 && printf 'admin %s\n' "$($PY -c 'import secrets; print(secrets.token_urlsafe(12))')" > .demo/login)
 fi
 read -r demo_user demo_password < .demo/login
 export DJANGO_SUPERUSER_USERNAME="$demo_user" DJANGO_SUPERUSER_PASSWORD="$demo_password"
+
+# Twilio's REST API (outbound calls, text replies, hang-ups) is a local fake (started below) unless a
+# real account is configured; then the demo places no outbound call and sends no text.
+if [ -z "${TWILIO_ACCOUNT_SID:-}" ]; then
+  export TWILIO_ACCOUNT_SID="ACdemo0000000000000000000000000000"
+  fake_twilio=1
+else
+  fake_twilio=0
+fi
 
 $PY manage.py migrate --noinput >/dev/null
 $PY manage.py seed_demo
@@ -51,6 +49,14 @@ if [ "$use_standin" = 1 ]; then
   $PY manage.py realtime_standin --port "$STANDIN_PORT" --text-port "$TEXT_PORT" >.demo/standin.log 2>&1 &
   pids+=($!)
   echo "Realtime stand-in on ws://127.0.0.1:$STANDIN_PORT, text API on :$TEXT_PORT (no OPENAI_API_KEY set)."
+fi
+if [ "$fake_twilio" = 1 ]; then
+  $PY manage.py fake_twilio >.demo/fake_twilio.log 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q "Fake Twilio REST on" .demo/fake_twilio.log 2>/dev/null && break; sleep 0.1; done
+  TWILIO_API_URL=$(sed -n 's/.*Fake Twilio REST on //p' .demo/fake_twilio.log | head -n 1)
+  [ -n "$TWILIO_API_URL" ] || { echo "the fake Twilio did not start; see .demo/fake_twilio.log"; exit 1; }
+  export TWILIO_API_URL
 fi
 .venv/bin/daphne -b 127.0.0.1 -p "$PORT" voiceagent.asgi:application >.demo/daphne.log 2>&1 &
 pids+=($!)
@@ -73,13 +79,25 @@ echo
 echo "The same caller through Plivo, to +15005550009..."
 $PY manage.py simulate_call --carrier plivo --base-url "$PUBLIC_URL"
 
-# --- SMS (2/2): a text from the demo caller, answered by the agent through the text API.
-if [ "$demo_sms" = 1 ]; then
+# --- Outbound calls (the fake Twilio answers: a person at +15550100001, a voicemail machine at +15550100077) ---
+if [ "$fake_twilio" = 1 ]; then
+  echo
+  echo "Outbound: the agent calls +15550100001, who answers in person..."
+  $PY manage.py place_call --agent "Demo receptionist" --to +15550100001 \
+    --purpose "Remind them of tomorrow's 10:00 appointment" --wait 40
+  echo
+  echo "Outbound: the agent calls +15550100077, answered by a voicemail machine..."
+  $PY manage.py place_call --agent "Demo receptionist" --to +15550100077 \
+    --purpose "Tell them their order is ready for pick-up" --wait 60
+fi
+
+# --- SMS: a text from the demo caller, answered by the agent through the text API; the reply goes
+# out by REST (to the fake Twilio when no account is configured) and is read back from the database.
+if [ "$fake_twilio" = 1 ]; then
   echo
   echo "A text message from +15550100001 to +15005550006..."
-  $PY manage.py simulate_sms --base-url "$PUBLIC_URL" --rest-port "$SMS_REST_PORT"
+  $PY manage.py simulate_sms --base-url "$PUBLIC_URL" --from-database
 fi
-# --- end SMS (2/2)
 
 # An MCP token for the demo login, made once per checkout like the login itself.
 if [ ! -f .demo/mcp_token ]; then
@@ -88,8 +106,9 @@ if [ ! -f .demo/mcp_token ]; then
 fi
 echo
 echo "Admin:  $PUBLIC_URL/admin/   login: $demo_user / $demo_password"
-echo "Calls:  $PUBLIC_URL/admin/calls/call/   (each call's transcript, tool calls and summary)"
-echo "Texts:  $PUBLIC_URL/admin/sms/smsthread/   (each conversation; text again: manage.py simulate_sms)"
+echo "Calls:  $PUBLIC_URL/admin/calls/call/   (each call's timeline, recording, cost and summary)"
+echo "Texts:  $PUBLIC_URL/admin/sms/smsthread/   (each conversation; text again: manage.py simulate_sms --from-database)"
+echo "Outbound: $PUBLIC_URL/admin/outbound/outboundcall/   (attempts and outcomes; call again: manage.py place_call)"
 echo "MCP:    $PUBLIC_URL/mcp/   Authorization: Bearer <the token in .demo/mcp_token>"
 echo "        or over stdio: .venv/bin/python manage.py mcp_server --user $demo_user"
 echo "Call again with: .venv/bin/python manage.py simulate_call --barge-in   (or --carrier plivo)"

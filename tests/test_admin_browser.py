@@ -71,6 +71,10 @@ async def staff_page(url: str, viewport: dict[str, int]) -> AsyncIterator[Any]:
         await browser.close()
 
 
+async def shot(page, name: str, *, full_page: bool = False) -> None:
+    await page.screenshot(path=SHOTS / f"{name}.png", full_page=full_page)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     browser_available()
@@ -84,10 +88,6 @@ def site(tmp_path_factory):
 async def page(site):
     async with staff_page(site.url, {"width": 1280, "height": 860}) as page:
         yield page
-
-
-async def shot(page, name: str, *, full_page: bool = False) -> None:
-    await page.screenshot(path=SHOTS / f"{name}.png", full_page=full_page)
 
 
 async def test_the_live_page_streams_a_call_and_staff_hang_it_up(site, page):

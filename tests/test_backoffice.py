@@ -50,7 +50,10 @@ def test_each_status_and_reason_has_one_outcome_in_python_and_in_sql(status, end
     Call.objects.filter(pk=call.pk).update(end_reason=end_reason, carrier_status=carrier_status)
     call.refresh_from_db()
     assert call_outcome(call) == expected
-    assert Call.objects.annotate(outcome=outcome_expression()).get(pk=call.pk).outcome == expected.value
+    assert (
+        Call.objects.annotate(supervisor_outcome=outcome_expression()).get(pk=call.pk).supervisor_outcome
+        == expected.value
+    )
 
 
 def test_every_end_reason_is_given_an_outcome_other_than_the_default_or_means_it():

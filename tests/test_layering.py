@@ -22,6 +22,7 @@ PROJECT = {
     "calls",
     "tools",
     "sms",
+    "outbound",
     "mcp_server",
     "dashboard",
     "recordings",

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "dashboard",
     "recordings",
     "costs",
+    "outbound",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,8 @@ CELERY_BEAT_SCHEDULE = {
     # Spools of calls the sweep above closed are stored; recordings past their agent's retention deleted.
     "store-orphan-recordings": {"task": "recordings.store_orphans", "schedule": 300.0},
     "delete-expired-recordings": {"task": "recordings.delete_expired", "schedule": 3600.0},
+    # Schedules, campaigns and retries of outbound calls: dial whatever has come due.
+    "dispatch-due-outbound-calls": {"task": "outbound.dispatch_due", "schedule": 60.0},
 }
 # Keep Django's LOGGING in the worker: its handler carries the filter that redacts secrets.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -285,5 +288,7 @@ LOGGING = {
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "websockets": {"level": "WARNING"},
+        # The twilio client logs every request's method, URL and headers at INFO: ten lines per call placed.
+        "twilio.http_client": {"level": "WARNING"},
     },
 }

@@ -7,6 +7,7 @@ from django.urls import path
 from calls import health, live_views, views
 from calls.carriers.registry import carriers
 from dashboard import views as dashboard_views
+from outbound import views as outbound_views
 from recordings.views import recording_wav
 from sms import views as sms_views
 
@@ -35,6 +36,9 @@ urlpatterns = [
     path("calls/<str:call_sid>/recording.wav", recording_wav, name="call-recording"),
     path("twilio/sms/", sms_views.incoming, {"carrier": "twilio"}, name="twilio-sms"),
     path("twilio/sms/status/", sms_views.status, {"carrier": "twilio"}, name="twilio-sms-status"),
+    # Outbound calls (Twilio): an attempt's answer URL, and asynchronous answering-machine detection.
+    path("twilio/outbound/<str:token>/", outbound_views.answer, {"carrier": "twilio"}, name="twilio-outbound-answer"),
+    path("twilio/amd/", outbound_views.amd, {"carrier": "twilio"}, name="twilio-amd"),
     path("healthz", health.healthz, name="healthz"),
     # Before admin.site.urls, whose catch-all would otherwise answer these paths.
     path("admin/live/", live_views.live_page, name="live-calls"),

@@ -24,6 +24,7 @@ class EndReason(enum.StrEnum):
     TRANSFERRED = "transferred"
     SERVER_RESTART = "server_restart"
     NO_STREAM = "no_stream"  # answered by the webhook, but the media stream never started
+    VOICEMAIL_LEFT = "voicemail_left"  # an outbound call reached a machine; the agent left its message
     # Refused at the webhook: the call never reached an agent.
     UNKNOWN_NUMBER = "unknown_number"
     AGENT_UNAVAILABLE = "agent_unavailable"

@@ -210,6 +210,22 @@ class Conversation:
         self._respond_when_free = True
         return []
 
+    # --- steering from outside the conversation (outbound calls: bridge/answering.py) -----
+
+    @property
+    def agent_has_spoken(self) -> bool:
+        """An answer of the agent's is under way or has been given."""
+        return self._active_response is not None or self.media.is_playing or bool(self.usage.total_tokens)
+
+    def prompt(self, text: str, now: float, *, end: EndReason | None = None, detail: str = "") -> list[Action]:
+        """Stop what is playing, tell the model `text` and ask for its answer now (or once the
+        cancelled one is done); with `end`, the call ends as soon as that answer has been heard."""
+        if self.phase is not Phase.LIVE:
+            return []
+        if end is not None:
+            self._hand_off(HandOff(end, detail=detail))  # bound to the next answer that starts
+        return [*self.barge_in(now), act.AddCallerNote(text), *self._respond()]
+
     # --- tools and hand-offs ----------------------------------------------------------
 
     def tool_result(

@@ -120,6 +120,17 @@ class CallSession:
         """End the call on our side (time limit, staff, the agent): say goodbye first."""
         return self.conversation.hang_up(reason, now, detail)
 
+    # --- steering from outside the conversation (outbound calls: bridge/answering.py) -----
+
+    @property
+    def agent_has_spoken(self) -> bool:
+        """An answer of the agent's is under way or has been given."""
+        return self.conversation.agent_has_spoken
+
+    def prompt(self, text: str, now: float, *, end: EndReason | None = None, detail: str = "") -> list[Action]:
+        """Tell the model `text` and ask for its answer now (outbound calls: bridge/answering.py)."""
+        return self.conversation.prompt(text, now, end=end, detail=detail)
+
     def farewell_timed_out(self) -> list[Action]:
         """The farewell's mark never came back: end anyway."""
         return self.conversation.farewell_heard()

@@ -45,8 +45,29 @@ class FinalStatus:
     duration: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class OutgoingCall:
+    """An outbound call to ask the carrier for: numbers in E.164, our webhooks' public URLs."""
+
+    to_number: str
+    from_number: str
+    answer_url: str  # fetched (signed) when the callee picks up: answers the stream XML
+    status_url: str  # the final status (completed, busy, no-answer, failed…) and duration
+    amd_url: str  # the answering-machine verdict, asynchronously, while the stream already runs
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedCall:
+    """The carrier's answer to placing a call: its call id, or its refusal and whether trying again can help."""
+
+    ok: bool
+    call_id: str = ""
+    detail: str = ""
+    retryable: bool = False
+
+
 class CallControl(Protocol):
-    """Live-call control over the carrier's REST API, its base URL a setting."""
+    """Call control over the carrier's REST API, its base URL a setting."""
 
     @property
     def available(self) -> bool: ...
@@ -54,6 +75,11 @@ class CallControl(Protocol):
     async def hang_up(self, call_id: str) -> ControlResult: ...
 
     async def transfer(self, call_id: str, number: str) -> ControlResult: ...
+
+    def place_call(self, call: OutgoingCall) -> PlacedCall:
+        """Start an outbound call (blocking: admin actions, commands and tasks call it); returns once
+        the carrier has accepted or refused it."""
+        ...
 
 
 class Carrier(Protocol):

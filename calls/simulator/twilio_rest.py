@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from calls.simulator.fake_rest import FakeRestServer, Reply
 from calls.simulator.twilio_messages import MessagesFake
+from calls.simulator.twilio_outbound import OutboundCalls
 
 CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>[^/]+)\.json$")
 
@@ -45,6 +46,7 @@ class FakeTwilioRest(MessagesFake, FakeRestServer):
         self.account_sid = account_sid
         self.answers: dict[str, Answer] = {}
         self._messages_init()
+        self.outbound = OutboundCalls(account_sid, auth_token)  # POST …/Calls.json (twilio_outbound.py)
 
     def answer(self, call_sid: str, answer: Answer) -> None:
         self.answers[call_sid] = answer
@@ -55,6 +57,9 @@ class FakeTwilioRest(MessagesFake, FakeRestServer):
     def serve(self, method: str, path: str, body: dict[str, str]) -> Reply:
         if (sent := self.serve_messages(method, path, body)) is not None:
             return sent
+        if self.outbound.handles(method, path):
+            self.record(RestRequest(method, path, body))
+            return self.outbound.create(body)
         match = CALL_PATH.match(path)
         if method != "POST" or match is None or match["account"] != self.account_sid:
             return _error(404, 20404, "The requested resource was not found")

@@ -16,7 +16,7 @@ import plivo
 from django.conf import settings
 from plivo import exceptions as plivo_errors
 
-from calls.carriers.base import ControlResult
+from calls.carriers.base import ControlResult, OutgoingCall, PlacedCall
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,11 @@ class PlivoControl:
         return await self._call(
             call_id, update, hide=(aleg_url,), call_uuid=call_id, legs="aleg", aleg_url=aleg_url, aleg_method="POST"
         )
+
+    def place_call(self, call: OutgoingCall) -> PlacedCall:
+        """Not yet: Plivo's machine detection reports `Machine=true` at the greeting's start, not its end
+        (no beep to wait for), and its answer and stream webhooks would need an outbound route of their own."""
+        return PlacedCall(False, detail="outbound calls are not available through Plivo yet")
 
     async def _call(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 
 from django.contrib.auth import get_user_model
@@ -28,6 +29,9 @@ DEMO_FIELDS = [
 ]
 
 
+ANY_TIME = datetime.time(0, 0)
+
+
 class Command(BaseCommand):
     help = "Create the demo agent, phone number, allowlisted caller and (if configured) a staff login."
 
@@ -52,6 +56,8 @@ class Command(BaseCommand):
                 number=number,
                 defaults={"label": label, "carrier": carrier, "agent": agent, "access_policy": AccessPolicy.ALLOWLIST},
             )
+        # The demo's outbound calls reach simulated callees, who take calls at any hour (start = end).
+        PhoneNumber.objects.filter(number=DEMO_NUMBER).update(calling_hours_start=ANY_TIME, calling_hours_end=ANY_TIME)
         group, _ = CallerGroup.objects.get_or_create(name="primary", defaults={"description": "Main contacts"})
         Caller.objects.get_or_create(
             number=DEMO_CALLER, defaults={"name": "Jordan Demo", "group": group, "email": "jordan@example.com"}
