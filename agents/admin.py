@@ -17,12 +17,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from calls.postcall.admin import ExtractionFieldInline
-from tools.admin import ToolSettingInline
-from tools.services import agent_session_preview
 from voiceagent.admin_records import RecordInline
 
-from . import caller_admin  # noqa: F401  (registers CallerAdmin)
+from . import (
+    caller_admin,  # noqa: F401  (registers CallerAdmin)
+    extensions,
+)
 from .models import Agent, AgentVersion, CallerGroup, GroupGreeting, PhoneNumber
 from .services import agent_duplicate, agent_version_record, agent_version_restore
 
@@ -30,6 +30,7 @@ RECENT_CALLS_DAYS = 7
 
 
 class GroupGreetingInline(admin.TabularInline):
+    page_order = 10  # voiceagent.admin_pages: tools 20, extraction fields 30, SMS 40, versions last
     model = GroupGreeting
     fields = ["group", "greeting"]
     extra = 0
@@ -40,6 +41,7 @@ class GroupGreetingInline(admin.TabularInline):
 class AgentVersionInline(RecordInline):
     """Instruction history: read-only, newest first, each with a way back."""
 
+    page_order = 90
     model = AgentVersion
     fields = ["changed_at", "changed_by", "instructions", "greeting", "restore"]
     verbose_name_plural = "History of instructions and greeting"
@@ -66,7 +68,9 @@ class AgentAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "realtime_model", "voice", "turn_detection"]
     search_fields = ["name", "instructions", "greeting"]
     readonly_fields = ["session_preview", "updated_at"]
-    inlines = [GroupGreetingInline, ToolSettingInline, ExtractionFieldInline, AgentVersionInline]
+    # The tools' settings, the extraction fields and the SMS persona are added by their own apps'
+    # admin modules (voiceagent.admin_pages.add_inline), placed by page_order.
+    inlines = [GroupGreetingInline, AgentVersionInline]
     actions = ["duplicate"]
     fieldsets = [
         ("Persona", {"fields": ["name", "is_active", "instructions", "first_speaker", "greeting", "name_fallback"]}),
@@ -142,11 +146,13 @@ class AgentAdmin(admin.ModelAdmin):
     def session_preview(self, agent: Agent) -> str:
         if agent.pk is None:
             return "Shown once the agent is saved."
+        if extensions.session_preview is None:
+            return "No preview: the tools app is not installed."
         # Folded: a page of JSON is for checking a detail, not for reading every time.
         return format_html(
             '<details class="session-preview-box"><summary>Show the session.update ({} characters)</summary>'
             '<pre class="session-preview">{}</pre></details>',
-            len(preview := agent_session_preview(agent)),
+            len(preview := extensions.session_preview(agent)),
             preview,
         )
 

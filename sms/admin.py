@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils.text import Truncator
 
 from agents.models import Agent, PhoneNumber
+from voiceagent.admin_pages import add_inline
 from voiceagent.admin_records import RecordInline
 
 from .models import Direction, MessageStatus, SmsMessage, SmsNumberSetting, SmsOptOut, SmsPersona, SmsThread
@@ -20,6 +21,7 @@ FAILED = [MessageStatus.REPLY_FAILED, MessageStatus.FAILED, MessageStatus.UNDELI
 
 
 class SmsPersonaInline(admin.StackedInline):
+    page_order = 40
     model = SmsPersona
     max_num = 1
     can_delete = False
@@ -42,14 +44,8 @@ class SmsNumberSettingInline(admin.StackedInline):
     fields = ["replies_enabled"]
 
 
-def _add_inline(model: type, inline: type) -> None:
-    model_admin = admin.site.get_model_admin(model)  # registered by agents (before sms in INSTALLED_APPS)
-    if inline not in model_admin.inlines:
-        model_admin.inlines = [*model_admin.inlines, inline]
-
-
-_add_inline(Agent, SmsPersonaInline)
-_add_inline(PhoneNumber, SmsNumberSettingInline)
+add_inline(Agent, SmsPersonaInline)  # on the agent's and the number's pages (voiceagent.admin_pages)
+add_inline(PhoneNumber, SmsNumberSettingInline)
 
 
 class SmsMessageInline(RecordInline):

@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.functional import cached_property
 
+from agents.models import Agent
+from voiceagent.admin_pages import add_inline
 from voiceagent.admin_records import RecordAdmin
 
 from .models import HttpTool, TakenMessage, ToolInvocation, ToolSetting
@@ -62,6 +64,8 @@ class ToolSettingForm(forms.ModelForm):
 
 class ToolSettingInline(admin.TabularInline):
     """On the Agent page: which built-in tools the agent may call, and their settings."""
+
+    page_order = 20
 
     model = ToolSetting
     form = ToolSettingForm
@@ -131,3 +135,6 @@ class ToolInvocationAdmin(RecordAdmin):
     list_display = ["created_at", "name", "call", "error", "duration_ms"]
     list_filter = ["name"]
     readonly_fields = ["call", "provider_call_id", "name", "arguments", "result", "error", "duration_ms", "created_at"]
+
+
+add_inline(Agent, ToolSettingInline)  # on the agent's page (voiceagent.admin_pages)

@@ -9,4 +9,9 @@ class ToolsConfig(AppConfig):
     verbose_name = "Tools"
 
     def ready(self) -> None:
+        from agents import extensions
+
         from . import builtin  # noqa: F401  (registers the built-in tools)
+        from .services import agent_session_preview
+
+        extensions.session_preview = agent_session_preview

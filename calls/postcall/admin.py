@@ -21,7 +21,9 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from agents.models import Agent
 from calls.models import Call, CallStatus, EmailDelivery, ExtractionField, ExtractionKind, StepStatus
+from voiceagent.admin_pages import add_inline
 from voiceagent.admin_records import RecordInline
 
 from .emails import extracted_rows
@@ -31,6 +33,7 @@ STEP_MARKS = {StepStatus.DONE: "✓", StepStatus.SKIPPED: "skipped", StepStatus.
 
 
 class ExtractionFieldInline(admin.TabularInline):
+    page_order = 30  # on the agent's page (voiceagent.admin_pages)
     model = ExtractionField
     fields = ["order", "name", "kind", "description", "choices"]
     extra = 0
@@ -133,3 +136,6 @@ def resend_summary_email(modeladmin: admin.ModelAdmin, request: HttpRequest, que
     for call_id in ids:
         postcall_enqueue(call_id=call_id, steps=(Step.NOTIFY,), force=True)
     modeladmin.message_user(request, f"Email scheduled for {len(ids)} call(s).", messages.SUCCESS)
+
+
+add_inline(Agent, ExtractionFieldInline)  # on the agent's page (voiceagent.admin_pages)
