@@ -80,13 +80,15 @@ async def test_the_calls_list_shows_what_a_supervisor_scans_for(site, page):
     await page.goto(f"{site.url}/admin/calls/call/")
     headers = await page.locator("#result_list thead th").all_inner_texts()
     columns = [h.strip().lower() for h in headers if h.strip()]
-    assert columns[:7] == ["when", "caller", "line · agent", "duration", "outcome", "interrupted", "tokens"]
+    expected = ["when", "caller", "direction", "line · agent", "duration", "outcome", "interrupted", "tokens", "cost"]
+    assert columns[:9] == expected
     first = page.locator("#result_list tbody tr").first  # the newest call, minutes ago
     await expect(first.locator(".field-when")).to_contain_text(re.compile(r" ago|just now"))
     await expect(first.locator(".field-when .when")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
     await expect(first.locator(".field-duration")).to_have_text("1:35")
     await expect(first.locator(".outcome")).to_have_text("Completed")
     await expect(first.locator(".field-caller_display")).to_contain_text("+15550100001")
+    await expect(first.locator(".field-direction_display")).to_have_text("Inbound")
     badges = set(await page.locator("#result_list .outcome").all_inner_texts())
     assert {"Completed", "Transferred", "Caller hung up", "Refused", "Failed", "No answer"} <= badges
     await page.screenshot(path=SHOTS / "08-calls-list.png")
