@@ -290,5 +290,7 @@ LOGGING = {
         "websockets": {"level": "WARNING"},
         # The twilio client logs every request's method, URL and headers at INFO: ten lines per call placed.
         "twilio.http_client": {"level": "WARNING"},
+        # django-axes announces its configuration at INFO each time the project starts: every command.
+        "axes.apps": {"level": "WARNING"},
     },
 }
