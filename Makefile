@@ -16,13 +16,12 @@ $(VENV)/installed: requirements.txt
 demo: $(VENV)/installed
 	./scripts/demo.sh
 
-# Two passes, each ending with pytest's own summary line: the whole suite on SQLite (the embedded
-# default), then the database-dependent suites on a throwaway PostgreSQL cluster (tests/postgres_run.py;
-# one line saying it is skipped when PostgreSQL is not installed; a failure with REQUIRE_POSTGRES=1).
+# Two passes at once (tests/run_all.py), each ending with pytest's own summary line: the whole
+# suite on SQLite (the embedded default), and the database-dependent suites on a throwaway
+# PostgreSQL cluster (tests/postgres_run.py; one line saying it is skipped when PostgreSQL is not
+# installed; a failure with REQUIRE_POSTGRES=1), whose output is printed after the SQLite pass's.
 test: $(VENV)/installed
-	@echo "=== SQLite pass: the whole suite ==="
-	$(PY) -m pytest
-	$(PY) -m tests.postgres_run
+	$(PY) -m tests.run_all
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .

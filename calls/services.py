@@ -288,6 +288,12 @@ def transcript_save(*, call_id: int, entry: TranscriptEntry) -> None:
 FAILED_REASONS = {EndReason.MODEL_UNAVAILABLE, EndReason.MODEL_ERROR, EndReason.MODEL_CLOSED, EndReason.BAD_STREAM}
 
 
+FINISH_FIELDS = [
+    *("ended_at", "duration_seconds", "status", "end_reason", "end_detail", "outcome"),
+    *("input_tokens", "output_tokens", "total_tokens"),
+]
+
+
 def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage) -> None:
     """Finalise a call once: times, status, why it ended, tokens used."""
     call = Call.objects.get(pk=call_id)
@@ -302,7 +308,9 @@ def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage) -
     call.total_tokens = usage.total_tokens
     if reason == EndReason.VOICEMAIL_LEFT:
         call.outcome = CallOutcome.VOICEMAIL_LEFT
-    call.save()
+    # Only what this step decides: a full save would write back the row as read above, over what
+    # others wrote since (the status callback's carrier status, a summary of an earlier run).
+    call.save(update_fields=FINISH_FIELDS)
     logger.info("call %s ended: %s %s", call.call_sid, reason.value, detail)
     transaction.on_commit(partial(call_settled.send, sender=Call, call_id=call.pk))
     # Summary, extraction, email: queued once the row is committed, and started off this (database) thread.
@@ -370,7 +378,8 @@ def carrier_status_record(*, call_sid: str, status: str, duration: str | None) -
         call.status = CallStatus.FAILED
     if call.direction == CallDirection.OUTBOUND and status in CARRIER_OUTCOMES:
         call.outcome = CARRIER_OUTCOMES[status]
-    call.save()
+    # Only its own fields: the callback often lands while the post-call steps write the summary.
+    call.save(update_fields=["carrier_status", "duration_seconds", "ended_at", "status", "outcome"])
     transaction.on_commit(partial(call_settled.send, sender=Call, call_id=call.pk))
     return True
 
