@@ -192,6 +192,25 @@ def test_a_held_call_stays_on_after_the_answer_until_its_time() -> None:
     assert CallerTurn(held_long).hangup_due(1000, queue) == "max_call_ms"  # the hard bound still holds
 
 
+def test_a_call_held_after_the_last_turn_stays_on_from_its_end_and_waits_out_unanswered_turns() -> None:
+    queue = PlaybackQueue()
+    script = CallScript(caller_audio=tone(160), speak_after_ms=0, turns=2, hold_after_ms=400, hangup_after_ms=100)
+    script.drained_after_ms = 20
+    caller = CallerTurn(script)
+    caller.next_frame(0, queue)
+    advance(queue, 1000)
+    assert caller.hangup_due(1000, queue) is None  # unanswered, long past hangup_after_ms: still waiting
+    queue.enqueue_audio(tone(160))
+    advance(queue, 1060)  # answered at last: played 1020..1040, drained by 1060
+    caller.next_frame(1060, queue)
+    assert caller.ends_ms == [20, 1080]
+    queue.enqueue_audio(tone(160))
+    advance(queue, 1200)  # the last answer has played and drained: an unheld caller would leave now
+    assert caller.hangup_due(1200, queue) is None
+    assert caller.hangup_due(1460, queue) is None
+    assert caller.hangup_due(1480, queue) == "held"
+
+
 def test_a_clear_while_or_just_after_the_caller_talks_is_a_barge_in_and_otherwise_not() -> None:
     queue = PlaybackQueue()
     caller = CallerTurn(CallScript(caller_audio=tone(320), speak_after_ms=100))

@@ -34,6 +34,8 @@ class CallScript:
       without the agent answering it; after the last turn, also when the answer has drained.
     - ``hold_ms``: instead, stay on the line until this ms after the stream started and
       hang up then, whatever the agent does (staff can watch the call and hang up first).
+    - ``hold_after_ms``: or stay on the line until this ms after the last turn ended, whatever
+      the agent does (an unanswered turn before it waits for its answer, up to ``max_call_ms``).
     - ``max_call_ms``: hard bound on the stream's length, whatever happens.
     - ``dtmf``: ``(ms, digit)`` key presses.
     - ``drained_after_ms``: how long playback must stay silent to count as drained; it
@@ -47,6 +49,7 @@ class CallScript:
     turn_pause_ms: int = 0
     hangup_after_ms: int = 8000
     hold_ms: int | None = None
+    hold_after_ms: int | None = None
     max_call_ms: int = 20000
     dtmf: list[tuple[int, str]] = field(default_factory=list)
     drained_after_ms: int = 500
@@ -125,6 +128,8 @@ class CallerTurn:
             return "held" if now_ms >= self.script.hold_ms else None
         if self.ended_ms is None:
             return None
+        if self.script.hold_after_ms is not None:
+            return "held" if self.done_talking and now_ms >= self.ended_ms + self.script.hold_after_ms else None
         answered = self._answer_drained(now_ms, playback)
         if answered and self.done_talking:
             return "answered"
