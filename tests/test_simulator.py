@@ -192,6 +192,25 @@ def test_a_held_call_stays_on_after_the_answer_until_its_time() -> None:
     assert CallerTurn(held_long).hangup_due(1000, queue) == "max_call_ms"  # the hard bound still holds
 
 
+def test_a_call_held_after_the_last_turn_stays_on_from_its_end_and_waits_out_unanswered_turns() -> None:
+    queue = PlaybackQueue()
+    script = CallScript(caller_audio=tone(160), speak_after_ms=0, turns=2, hold_after_ms=400, hangup_after_ms=100)
+    script.drained_after_ms = 20
+    caller = CallerTurn(script)
+    caller.next_frame(0, queue)
+    advance(queue, 1000)
+    assert caller.hangup_due(1000, queue) is None  # unanswered, long past hangup_after_ms: still waiting
+    queue.enqueue_audio(tone(160))
+    advance(queue, 1060)  # answered at last: played 1020..1040, drained by 1060
+    caller.next_frame(1060, queue)
+    assert caller.ends_ms == [20, 1080]
+    queue.enqueue_audio(tone(160))
+    advance(queue, 1200)  # the last answer has played and drained: an unheld caller would leave now
+    assert caller.hangup_due(1200, queue) is None
+    assert caller.hangup_due(1460, queue) is None
+    assert caller.hangup_due(1480, queue) == "held"
+
+
 def test_a_clear_while_or_just_after_the_caller_talks_is_a_barge_in_and_otherwise_not() -> None:
     queue = PlaybackQueue()
     caller = CallerTurn(CallScript(caller_audio=tone(320), speak_after_ms=100))
@@ -202,6 +221,64 @@ def test_a_clear_while_or_just_after_the_caller_talks_is_a_barge_in_and_otherwis
     assert caller.talking_over(110)
     assert caller.talking_over(140 + BARGE_IN_GRACE_MS)  # voice detection reports speech late
     assert not caller.talking_over(141 + BARGE_IN_GRACE_MS)  # long after: a staff hang-up, say
+
+
+def speak_turn(caller: CallerTurn, queue: PlaybackQueue, from_ms: int) -> int:
+    """Run the caller's frames from ``from_ms`` until their turn has ended; the next slot's ms."""
+    frame_ms = from_ms
+    while caller.speaking or frame_ms == from_ms:
+        caller.next_frame(frame_ms, queue)
+        frame_ms += 20
+    return frame_ms
+
+
+def test_a_later_turn_starts_only_once_the_answer_to_the_previous_one_has_drained() -> None:
+    queue = PlaybackQueue()
+    script = CallScript(caller_audio=tone(160), speak_after_ms=0, turns=2, drained_after_ms=40, turn_pause_ms=60)
+    caller = CallerTurn(script)
+    speak_turn(caller, queue, 0)
+    assert caller.ends_ms == [20] and not caller.done_talking
+    advance(queue, 100)  # the agent takes its time: silence is no answer, the caller waits
+    assert caller.hangup_due(100, queue) is None and caller.next_frame(100, queue) == SILENCE * 160
+    queue.enqueue_audio(tone(320))
+    advance(queue, 160)  # the answer plays 120..160 ms
+    assert queue.segments[-1].end_ms == 160
+    for frame_ms in (140, 160, 200, 240):  # playing, then drained (200), then pausing until 260
+        assert caller.hangup_due(frame_ms, queue) is None  # answered, but a turn is still to say
+        assert caller.next_frame(frame_ms, queue) == SILENCE * 160
+    assert caller.starts_ms == [0]
+    assert caller.next_frame(260, queue) == tone(160) and caller.starts_ms == [0, 260]
+    assert caller.ends_ms == [20, 280] and caller.done_talking
+
+
+def test_after_n_turns_each_answered_the_caller_hangs_up_and_says_no_more() -> None:
+    queue = PlaybackQueue()
+    caller = CallerTurn(CallScript(caller_audio=tone(200), speak_after_ms=0, turns=3, drained_after_ms=20))
+    frame_ms = 0
+    for _ in range(3):
+        assert caller.hangup_due(frame_ms, queue) is None
+        frame_ms = speak_turn(caller, queue, frame_ms)
+        assert caller.hangup_due(frame_ms, queue) is None  # not answered yet
+        queue.enqueue_audio(tone(160))
+        advance(queue, frame_ms + 60)  # the answer plays and drains
+        frame_ms += 60
+    assert caller.hangup_due(frame_ms, queue) == "answered"
+    assert len(caller.starts_ms) == len(caller.ends_ms) == 3
+    assert caller.next_frame(frame_ms, queue) == SILENCE * 160 and len(caller.starts_ms) == 3
+
+
+def test_an_unanswered_turn_ends_the_call_after_hangup_after_ms_and_a_barge_in_is_the_first_turn_only() -> None:
+    queue = PlaybackQueue()
+    script = CallScript(caller_audio=tone(160), barge_in_after_ms=40, turns=2, hangup_after_ms=300)
+    caller = CallerTurn(script)
+    queue.enqueue_audio(tone(1600))
+    queue.play_frame()  # the greeting starts at 20 ms
+    assert caller.next_frame(40, queue) == SILENCE * 160
+    assert caller.next_frame(60, queue) == tone(160) and caller.ends_ms == [80]
+    queue.clear()  # the server cut its greeting for the barge-in, and never answers
+    assert caller.next_frame(100, queue) == SILENCE * 160  # the cut greeting is no answer
+    assert caller.hangup_due(360, queue) is None
+    assert caller.hangup_due(380, queue) == "hangup_after_ms" and caller.starts_ms == [60]
 
 
 def test_caller_presses_digits_once_each_in_order() -> None:
@@ -459,6 +536,34 @@ async def test_mark_is_echoed_only_after_the_audio_before_it_played() -> None:
     # Default script: speak once the greeting has drained for drained_after_ms.
     assert result.utterance_started_ms == segment.end_ms + 200
     assert result.ended_by == "hangup_after_ms" and result.first_audio_ms is not None
+
+
+@pytest.mark.asyncio
+async def test_each_caller_turn_follows_the_answer_to_the_previous_one() -> None:
+    utterance, answers = tone(320), [tone(400), tone(480)]
+    spoken: list[dict[str, Any]] = []
+
+    async def answer_each_turn(stream: FakeStream) -> None:
+        for answer in answers:  # the server answers a turn once the caller has gone quiet after it
+            await stream.next("media", loud)
+            await stream.next("media", lambda message: not loud(message))
+            await stream.media(answer)
+
+    async with fake_twilio(answer_each_turn) as fake:
+        call = call_for(fake, on_event=lambda kind, data: spoken.append(data) if kind == "speak" else None)
+        script = CallScript(caller_audio=utterance, speak_after_ms=40, turns=2, drained_after_ms=100)
+        result = await call.run(script)
+
+    assert result.ended_by == "answered"
+    assert bytes(result.utterance_bytes_sent) == utterance * 2
+    first, second = result.segments  # one answer to each turn
+    assert (first.played_bytes, second.played_bytes) == (400, 480)
+    assert result.turns_started_ms == [40, first.end_ms + 100] and [data["turn"] for data in spoken] == [1, 2]
+    assert result.turns_ended_ms == [80, first.end_ms + 140] and result.utterance_ended_ms == 80
+    assert second.start_ms > result.turns_ended_ms[1]
+    media = fake.streams[0].events("media")
+    loud_frames = [int(message["media"]["timestamp"]) for message in media if loud(message)]
+    assert loud_frames == [40, 60, first.end_ms + 100, first.end_ms + 120]
 
 
 @pytest.mark.asyncio

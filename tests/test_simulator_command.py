@@ -1,5 +1,6 @@
 """`manage.py simulate_call` against a real daphne and the realtime stand-in: a held call that staff
-hang up is reported as a staff hang-up, and a barge-in prints only the part of the greeting heard."""
+hang up is reported as a staff hang-up, a barge-in prints only the part of the greeting heard, and
+`--turns N` holds a conversation of N caller turns, each answered before the next."""
 
 from __future__ import annotations
 
@@ -125,6 +126,34 @@ async def test_after_a_barge_in_only_the_part_of_the_greeting_heard_is_printed(s
     assert "Call completed: caller_hung_up" in output
 
 
+TRANSCRIPT_LINE = re.compile(r"^\[\s*\d+\.\d+s\]\s+(Agent|Caller): (.*)$")
+
+
+@pytest.mark.parametrize(("carrier", "turns", "options"), [("twilio", 3, ()), ("plivo", 2, ("--barge-in",))])
+async def test_a_scripted_conversation_answers_each_caller_turn_before_the_next(server, carrier, turns, options):
+    async with (
+        RealtimeStandin(port=server.standin_port),
+        Command(server, "--carrier", carrier, "--turns", str(turns), *options) as command,
+    ):
+        call_id = (await command.line(r"\(Call(?:Sid|UUID) ([\w-]+)\)")).group(1)
+        assert await command.finished(timeout=60 + 15 * turns) == 0, command.output
+    rows = server.rows(
+        "SELECT t.role, t.text, t.interrupted FROM calls_transcriptitem t JOIN calls_call c ON c.id = t.call_id"
+        ' WHERE c.call_sid = ? ORDER BY t."order"',
+        call_id,
+    )
+    (greeting_role, greeting, cut), *conversation = rows
+    assert greeting_role == "agent" and bool(cut) == bool(options)  # --barge-in talks over the greeting only
+    question, answer = (CLIP_TEXT["caller_question"], False), (CLIP_TEXT["answer"], False)
+    assert [(text, bool(interrupted)) for _, text, interrupted in conversation] == [question, answer] * turns
+    assert [role for role, _, _ in conversation] == ["caller", "agent"] * turns
+    printed = [match.groups() for match in map(TRANSCRIPT_LINE.match, command.output.splitlines()) if match]
+    assert printed[0][0] == "Agent" and printed[0][1].startswith(greeting), command.output  # cut: what was heard
+    assert printed[1:] == [("Caller", question[0]), ("Agent", answer[0])] * turns, command.output
+    assert "(the caller hung up: answered)" in command.output
+    assert "Call completed: caller_hung_up" in command.output
+
+
 def test_an_agent_turn_is_printed_once_nothing_can_cut_it_any_more():
     from calls.management.commands.simulate_call import settled, transcript_line
     from calls.models import TranscriptItem
@@ -141,3 +170,11 @@ def test_an_agent_turn_is_printed_once_nothing_can_cut_it_any_more():
     assert settled([cut], 0, over=False, idle=False)
     assert transcript_line(cut).endswith("Agent: Hello! Thanks  [cut off after 1360 ms heard]")
     assert "for calling" not in transcript_line(cut)
+
+
+def test_turns_must_be_a_whole_number_of_at_least_one():
+    from django.core.management import CommandError, call_command
+
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(CommandError, match="--turns"):
+            call_command("simulate_call", "--turns", bad)

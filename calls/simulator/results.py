@@ -69,6 +69,8 @@ class CallResult:
     answer), ``"handshake_failed"``, ``"answered"``, ``"hangup_after_ms"``, ``"held"``, ``"max_call_ms"``,
     ``"server_closed"`` or ``"error"``. ``hangup_webhook_status`` is the server's answer to
     the webhook posted after the call (Plivo's hangup URL); ``None`` when none was posted.
+    ``utterance_started_ms`` and ``utterance_ended_ms`` are the caller's first turn, ``turns_started_ms``
+    and ``turns_ended_ms`` every turn's; ``utterance_bytes_sent`` holds every turn's audio.
     """
 
     call_sid: str
@@ -83,8 +85,10 @@ class CallResult:
     handshake_status: int | None = None
     caller_bytes_sent: bytearray = field(default_factory=bytearray)
     utterance_bytes_sent: bytearray = field(default_factory=bytearray)
-    utterance_started_ms: int | None = None
+    utterance_started_ms: int | None = None  # the first turn's
     utterance_ended_ms: int | None = None
+    turns_started_ms: list[int] = field(default_factory=list)  # every caller turn's
+    turns_ended_ms: list[int] = field(default_factory=list)
     media_frames_sent: int = 0
     dtmf_sent: list[str] = field(default_factory=list)
     played: bytearray = field(default_factory=bytearray)

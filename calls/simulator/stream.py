@@ -78,6 +78,7 @@ class MediaStream:
         result.stream_sid = self.stream_sid
         result.played = self.playback.played  # live views, filled as the call goes
         result.segments = self.playback.segments
+        result.turns_started_ms, result.turns_ended_ms = self.caller.starts_ms, self.caller.ends_ms
 
     @property
     def ws(self) -> ClientConnection:
@@ -204,20 +205,23 @@ class MediaStream:
 
     async def _send_caller_frame(self, frame_ms: int) -> None:
         caller, result = self.caller, self.result
-        speaking, position = caller.speaking, caller.position
+        turns, ended, position = len(caller.starts_ms), len(caller.ends_ms), caller.position
         payload = caller.next_frame(frame_ms, self.playback)
         result.media_frames_sent += 1
         chunk = result.media_frames_sent
         media = functools.partial(self.dialect.media_message, chunk=chunk, timestamp_ms=frame_ms, payload=payload)
         await self._send(media)
         result.caller_bytes_sent += payload
+        if len(caller.starts_ms) > turns:  # a turn starts with this frame
+            position = 0
+            if result.utterance_started_ms is None:
+                result.utterance_started_ms = frame_ms
+            self.emit("speak", {"at_ms": frame_ms, "turn": len(caller.starts_ms)})
         result.utterance_bytes_sent += caller.script.caller_audio[position : caller.position]
-        if caller.started_ms == frame_ms and not speaking:
-            result.utterance_started_ms = frame_ms
-            self.emit("speak", {"at_ms": frame_ms})
-        if caller.ended_ms is not None and result.utterance_ended_ms is None:
-            result.utterance_ended_ms = caller.ended_ms
-            self.emit("utterance_end", {"at_ms": caller.ended_ms})
+        if len(caller.ends_ms) > ended:
+            if result.utterance_ended_ms is None:
+                result.utterance_ended_ms = caller.ended_ms
+            self.emit("utterance_end", {"at_ms": caller.ended_ms, "turn": len(caller.ends_ms)})
 
     async def _echo_mark(self, name: str, *, by_clear: bool) -> None:
         await self._send(functools.partial(self.dialect.mark_played_message, name=name))

@@ -16,6 +16,17 @@ from calls.simulator import DIALECTS, CallResult, CallScript, SimulatedCall
 
 POLL_SECONDS = 0.25
 SETTLE_SECONDS = 5.0
+# How much longer the call may last for each caller turn after the first: the stand-in takes about
+# 7 s for a question, its answer and the pause before the next.
+TURN_BOUND_MS = 15000
+
+
+def turn_count(value: str) -> int:
+    """``--turns``: a whole number of caller turns, at least one."""
+    turns = int(value)
+    if turns < 1:
+        raise ValueError(value)
+    return turns
 
 
 def carrier_token(carrier: str) -> str:
@@ -84,13 +95,21 @@ class Command(BaseCommand):
             type=int,
             default=None,
             metavar="MS",
-            help="stay on the line this many ms after the answer, then hang up, whatever the agent does "
-            "(to watch the call on the live page or hang it up there); default: hang up once the agent's "
+            help="stay on the line this many ms after the caller's last turn, then hang up, whatever the agent "
+            "does (to watch the call on the live page or hang it up there); default: hang up once the agent's "
             "answer has played",
+        )
+        parser.add_argument(
+            "--turns",
+            type=turn_count,
+            default=1,
+            metavar="N",
+            help="ask the question N times, each once the agent's previous answer has played (default 1); "
+            "--barge-in applies to the first",
         )
 
     def handle(self, *args, **options) -> None:
-        script = self._script(options["barge_in"], options["hangup_after"])
+        script = self._script(options["barge_in"], options["hangup_after"], options["turns"])
         carrier = options["carrier"]
         auth_token = options["auth_token"] or carrier_token(carrier)
         if not auth_token:
@@ -110,11 +129,12 @@ class Command(BaseCommand):
         self._report(result)
 
     @staticmethod
-    def _script(barge_in: int | None, hold: int | None) -> CallScript:
-        script = CallScript(caller_audio=load_clip("caller_question"), barge_in_after_ms=barge_in)
+    def _script(barge_in: int | None, hold: int | None, turns: int) -> CallScript:
+        script = CallScript(caller_audio=load_clip("caller_question"), barge_in_after_ms=barge_in, turns=turns)
+        script.max_call_ms += (turns - 1) * TURN_BOUND_MS
         if hold is not None:
-            script.hold_ms = hold
-            script.max_call_ms = max(script.max_call_ms, hold + 1000)  # the hold, not the bound, ends it
+            script.hold_after_ms = hold
+            script.max_call_ms += hold  # the hold, not the bound, ends it
         return script
 
     async def _run(self, call: SimulatedCall, script: CallScript) -> CallResult:
