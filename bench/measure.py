@@ -124,6 +124,14 @@ class SecondRow:
     down: list[float]
 
 
+def stalls_by_second(stalls: list[tuple[float, float]], t0: float) -> dict[int, float]:
+    """A process's worst event-loop stall (bench/lag.py) in each second after t0."""
+    worst: dict[int, float] = {}
+    for at, ms in stalls:
+        worst[int(at - t0)] = max(worst.get(int(at - t0), 0.0), ms)
+    return worst
+
+
 def per_second(up: Latencies, down: Latencies, placed: list[float], t0: float) -> list[SecondRow]:
     """Every second of a level from t0 to its last sample, so a stall shows where it happened and
     beside how many calls were arriving then. A second with no sample still gets its row."""

@@ -58,6 +58,7 @@ from bench.measure import (
     percentile,
     reference_cpu_ms,
     rss_mib,
+    stalls_by_second,
     tree_cpu_seconds,
 )
 from calls.audio import load_clip
@@ -85,6 +86,7 @@ class LevelResult:
     stalls: dict[str, float]  # process name → its worst event-loop stall, ms
     t0: float  # monotonic time the level began: per-second rows count from it
     placed: list[float]  # monotonic times the calls' webhooks were posted
+    stall_times: dict[str, list[tuple[float, float]]]  # process name → (monotonic time, ms) of its stalls
 
 
 async def wait_ready(port: int) -> None:
@@ -156,6 +158,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
         },
         t0=t0_monotonic,
         placed=[t.placed_at for t in timings],
+        stall_times={"load generator": lag.stalls, "stand-in": [tuple(s) for s in collected["stalls"]]},
     )
 
 
@@ -224,12 +227,17 @@ def report_in_progress(results: list[LevelResult], per_seconds: bool) -> None:
         return
     for r in results:
         print(f"\n{r.calls} calls, per wall-clock second since the first call was placed:\n")
-        print("| second | calls placed | up p99 / max ms | down p99 / max ms | frames up / down |")
-        print("|---|---|---|---|---|")
+        print(
+            "| second | calls placed | up p99 / max ms | down p99 / max ms | frames up / down "
+            "| worst stall ms: load generator / stand-in |"
+        )
+        print("|---|---|---|---|---|---|")
+        generator, standin = (stalls_by_second(r.stall_times[name], r.t0) for name in ("load generator", "stand-in"))
         for row in per_second(r.measured.up, r.measured.down, r.placed, r.t0):
             print(
                 f"| {row.second} | {row.arrived} | {worst(row.up)} | {worst(row.down)} "
-                f"| {len(row.up)} / {len(row.down)} |"
+                f"| {len(row.up)} / {len(row.down)} "
+                f"| {generator.get(row.second, 0):.0f} / {standin.get(row.second, 0):.0f} |"
             )
 
 
