@@ -32,6 +32,7 @@ class CallTiming:
     late_sends: int = 0  # frames the load generator itself sent more than 5 ms late
     streaming: tuple[float, float] = (0.0, 0.0)  # monotonic times of the first and the last frame
     started_at: float = 0.0  # monotonic time `start` was sent: first audio is measured from it
+    placed_at: float = 0.0  # monotonic time the webhook was posted (the call arrived)
     error: str = ""
 
 
@@ -49,7 +50,7 @@ class BenchCall:
 
     async def run(self) -> CallTiming:
         self.call_sid = self.call_sid or "CA" + time.monotonic_ns().to_bytes(16, "big").hex()
-        timing = CallTiming(self.call_sid, self.caller_name)
+        timing = CallTiming(self.call_sid, self.caller_name, placed_at=time.monotonic())
         instruction = await self._webhook(timing)
         if instruction is None:
             return timing

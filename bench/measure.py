@@ -108,6 +108,40 @@ class Latencies:
     def all(self) -> list[float]:
         return [ms for _, ms in self.samples]
 
+    def by_second(self, t0: float) -> dict[int, list[float]]:
+        """The samples' ms grouped by the wall-clock second (after t0) they were sent in."""
+        seconds: dict[int, list[float]] = {}
+        for sent, ms in self.samples:
+            seconds.setdefault(int(sent - t0), []).append(ms)
+        return seconds
+
+
+@dataclass
+class SecondRow:
+    second: int  # since the level began
+    arrived: int  # calls placed (webhook posted) in this second
+    up: list[float]
+    down: list[float]
+
+
+def stalls_by_second(stalls: list[tuple[float, float]], t0: float) -> dict[int, float]:
+    """A process's worst event-loop stall (bench/lag.py) in each second after t0."""
+    worst: dict[int, float] = {}
+    for at, ms in stalls:
+        worst[int(at - t0)] = max(worst.get(int(at - t0), 0.0), ms)
+    return worst
+
+
+def per_second(up: Latencies, down: Latencies, placed: list[float], t0: float) -> list[SecondRow]:
+    """Every second of a level from t0 to its last sample, so a stall shows where it happened and
+    beside how many calls were arriving then. A second with no sample still gets its row."""
+    ups, downs = up.by_second(t0), down.by_second(t0)
+    arrivals: dict[int, int] = {}
+    for at in placed:
+        arrivals[int(at - t0)] = arrivals.get(int(at - t0), 0) + 1
+    last = max([*ups, *downs, *arrivals], default=-1)
+    return [SecondRow(s, arrivals.get(s, 0), ups.get(s, []), downs.get(s, [])) for s in range(last + 1)]
+
 
 def forwarded_deltas(timings: dict[str, list[float]]) -> list[float]:
     """Send times of the deltas the bridge must forward: all but a cancelled response's tail.

@@ -20,6 +20,13 @@ which is system-wide, so the latency the bridge adds is measured directly:
   arriving (within --stagger seconds) and hanging up (within the same spread)
 - CPU: each process's user+system time as % of one core; the server's RSS sampled
 
+--arrival burst places each level's calls within one second, --arrival rate R places R new calls a
+second for --arrival-for seconds (each lasting --duration); both then report, for calls in
+progress (each from its own model session's set-up on), the whole run's p99 and max and a row per
+wall-clock second, so a stall shows where it happened (issue #17). --model-audio picks how the
+stand-in speaks: paced 20 ms deltas, 100 ms deltas at 4x real time (as OpenAI sends them), or
+100 ms deltas as fast as the socket takes them.
+
 --floor serves bench/floor_app.py instead: the same traffic through the same daphne with no
 product behind it, to show what the frameworks cost on their own.
 """
@@ -33,21 +40,25 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import processes
+from bench.arrival import Arrival
 from bench.lag import LoopLag
 from bench.loadgen import BenchCall, CallTiming
 from bench.measure import (
     CpuSamples,
     LevelMeasure,
     measure,
+    per_second,
     percentile,
     reference_cpu_ms,
     rss_mib,
+    stalls_by_second,
     tree_cpu_seconds,
 )
 from calls.audio import load_clip
@@ -73,6 +84,9 @@ class LevelResult:
     others_cpu: dict[str, float]  # process name → % of a core over the level
     reference_ms: float  # the machine's speed just before the level (bench.measure.reference_cpu_ms)
     stalls: dict[str, float]  # process name → its worst event-loop stall, ms
+    t0: float  # monotonic time the level began: per-second rows count from it
+    placed: list[float]  # monotonic times the calls' webhooks were posted
+    stall_times: dict[str, list[tuple[float, float]]]  # process name → (monotonic time, ms) of its stalls
 
 
 async def wait_ready(port: int) -> None:
@@ -90,6 +104,8 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     speech = load_clip("caller_question")
     base = f"http://127.0.0.1:{servers.port}"
     talk = {"speech": speech, "speak_at_s": 1.0, "speak_every_s": args.speak_every, "duration_s": args.duration}
+    offsets = args.arrival.offsets(n)
+    n = len(offsets)
     calls = [BenchCall(base, processes.TOKEN, f"+1555030{i:04d}", f"bench-{i:04d}", **talk) for i in range(n)]
     # The load generator's and the stand-in's work is nearly the same in every run of a command.
     fixed = {"load generator": CpuSamples("self"), "stand-in": CpuSamples(servers.standin.process.pid)}
@@ -101,9 +117,11 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     for meter in (samples, *others.values()):
         meter.take()
     lag.start()
+    t0 = asyncio.get_running_loop().time()
+    t0_monotonic = time.monotonic()
 
     async def staggered(i: int, call: BenchCall) -> CallTiming:
-        await asyncio.sleep(i * args.stagger / max(1, n))
+        await asyncio.sleep(max(0.0, t0 + offsets[i] - asyncio.get_running_loop().time()))
         return await call.run()
 
     tasks = [asyncio.create_task(staggered(i, c)) for i, c in enumerate(calls)]
@@ -138,6 +156,9 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
             "load generator": max((ms for _, ms in lag.stalls), default=0.0),
             "stand-in": max((ms for _, ms in collected["stalls"]), default=0.0),
         },
+        t0=t0_monotonic,
+        placed=[t.placed_at for t in timings],
+        stall_times={"load generator": lag.stalls, "stand-in": [tuple(s) for s in collected["stalls"]]},
     )
 
 
@@ -148,8 +169,10 @@ def triple(values: list[float]) -> str:
 def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> None:
     machine = platform.processor() or platform.machine()
     print(f"\nMachine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}; {shape}")
-    print(f"{args.duration:g} s calls starting within {args.stagger:g} s, caller speaks every {args.speak_every:g} s;")
-    pacing = "paced at real time" if args.pace else "sent in bursts"
+    arrival = args.arrival.describe(results[0].calls)
+    print(f"{args.duration:g} s calls, {arrival}, caller speaks every {args.speak_every:g} s;")
+    speed = args.chunk_ms / 1000 / args.pace if args.pace else 0
+    pacing = f"at {speed:g}x real time" if args.pace else "sent in bursts"
     print(f"model audio in {args.chunk_ms} ms deltas {pacing}; daphne idle RSS {idle_rss:.1f} MiB\n")
     print(
         "| calls | up p50/p95/p99 ms, steady | down p50/p95/p99 ms, steady | up / down p99 ms, whole run "
@@ -181,6 +204,41 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
             f"the load generator sent {r.measured.loadgen_late} frames >5 ms late; "
             f"server CPU relative to the load generator's and the stand-in's, steady: {relative_cpu(r):.2f}"
         )
+    report_in_progress(results, per_seconds=args.arrival.pattern != "stagger" or args.per_second)
+
+
+def worst(values: list[float]) -> str:
+    return f"{percentile(values, 99):.1f} / {max(values, default=float('nan')):.1f}"
+
+
+def report_in_progress(results: list[LevelResult], per_seconds: bool) -> None:
+    """Calls in progress (each from its model session's set-up on): the whole run's p99 and max,
+    then, for arrival patterns, the same per wall-clock second beside the calls arriving in it."""
+    print("\nCalls in progress, whole run (each call from its own model session's set-up on):\n")
+    print("| calls | up p99 / max ms | down p99 / max ms | barge-in clear p99 / max ms | frames up / down |")
+    print("|---|---|---|---|---|")
+    for r in results:
+        m = r.measured
+        print(
+            f"| {r.calls} | {worst(m.up.all())} | {worst(m.down.all())} | {worst(m.barge_in.all())} "
+            f"| {len(m.up.samples)} / {len(m.down.samples)} |"
+        )
+    if not per_seconds:
+        return
+    for r in results:
+        print(f"\n{r.calls} calls, per wall-clock second since the first call was placed:\n")
+        print(
+            "| second | calls placed | up p99 / max ms | down p99 / max ms | frames up / down "
+            "| worst stall ms: load generator / stand-in |"
+        )
+        print("|---|---|---|---|---|---|")
+        generator, standin = (stalls_by_second(r.stall_times[name], r.t0) for name in ("load generator", "stand-in"))
+        for row in per_second(r.measured.up, r.measured.down, r.placed, r.t0):
+            print(
+                f"| {row.second} | {row.arrived} | {worst(row.up)} | {worst(row.down)} "
+                f"| {len(row.up)} / {len(row.down)} "
+                f"| {generator.get(row.second, 0):.0f} / {standin.get(row.second, 0):.0f} |"
+            )
 
 
 def relative_cpu(r: LevelResult) -> float:
@@ -190,20 +248,46 @@ def relative_cpu(r: LevelResult) -> float:
     return r.server_cpu_steady / r.fixed_cpu_steady if r.fixed_cpu_steady else float("nan")
 
 
+# --model-audio: (--chunk-ms, --pace)
+MODEL_AUDIO = {"paced": (20, 0.02), "4x": (100, 0.025), "bursts": (100, 0.0)}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", default="1,10,50", help="comma-separated concurrency levels")
     parser.add_argument("--duration", type=float, default=25.0, help="seconds each call lasts")
     parser.add_argument("--stagger", type=float, default=5.0, help="seconds over which a level's calls start")
     parser.add_argument("--speak-every", type=float, default=5.0, help="seconds between the caller's questions")
+    parser.add_argument(
+        "--arrival",
+        nargs="+",
+        default=["stagger"],
+        metavar="PATTERN",
+        help="stagger (over --stagger s), burst (each level within 1 s) or rate R (R new calls a second)",
+    )
+    parser.add_argument("--arrival-for", type=float, default=30.0, help="seconds --arrival rate places calls for")
+    parser.add_argument("--per-second", action="store_true", help="per-second rows for --arrival stagger too")
     parser.add_argument("--chunk-ms", type=int, default=20, help="audio per model delta")
     parser.add_argument("--pace", type=float, default=0.02, help="seconds between model deltas; 0: bursts")
+    parser.add_argument(
+        "--model-audio",
+        choices=sorted(MODEL_AUDIO),
+        help="sets --chunk-ms and --pace: paced 20 ms, 100 ms at 4x real time (OpenAI's), or as fast as possible",
+    )
     parser.add_argument("--embedded", action="store_true", help="no Redis or Celery even if redis-server exists")
     parser.add_argument(
         "--floor", action="store_true", help="serve bench/floor_app.py: the same traffic, no product behind it"
     )
     args = parser.parse_args()
+    try:
+        args.arrival = Arrival.parse(args.arrival, args.stagger, args.arrival_for)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.model_audio:
+        args.chunk_ms, args.pace = MODEL_AUDIO[args.model_audio]
     levels = [int(x) for x in args.calls.split(",")]
+    if args.arrival.pattern == "rate":
+        levels = levels[:1]  # the rate sets the number of calls
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         started: list[subprocess.Popen] = []
@@ -215,7 +299,7 @@ async def main() -> None:
             port = processes.free_port()
             env = processes.server_env(workdir, port, standin, redis[1] if redis else "")
             if not args.floor:
-                processes.prepare_database(env, max(levels))
+                processes.prepare_database(env, max(args.arrival.calls(level) for level in levels))
             celery = processes.start_celery(env, workdir / "celery.log") if redis else None
             if celery is not None:
                 started.append(celery)

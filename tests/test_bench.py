@@ -8,8 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bench.arrival import Arrival
 from bench.loadgen import CallTiming
-from bench.measure import Latencies, barge_in_latencies, forwarded_deltas, measure, percentile
+from bench.measure import (
+    Latencies,
+    barge_in_latencies,
+    forwarded_deltas,
+    measure,
+    per_second,
+    percentile,
+    stalls_by_second,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +66,33 @@ def test_a_call_that_never_reached_the_model_or_lost_a_frame_is_counted_not_pair
     result = measure([never, lossy], sessions)
     assert (result.errors, result.dropped, result.unpaired) == (1, 1, 1)
     assert result.up.samples == []  # 1.02 lost: pairing 1.04 with 1.041's neighbour would lie
+
+
+def test_a_burst_places_every_call_within_a_second_and_a_rate_sets_its_own_number_of_calls():
+    burst = Arrival.parse(["burst"], stagger_s=5.0, for_s=30.0)
+    assert burst.calls(50) == 50
+    assert burst.offsets(4) == [0.0, 0.25, 0.5, 0.75]
+    stagger = Arrival.parse(["stagger"], stagger_s=5.0, for_s=30.0)
+    assert stagger.offsets(2) == [0.0, 2.5]
+    rate = Arrival.parse(["rate", "5"], stagger_s=5.0, for_s=2.0)
+    assert rate.calls(50) == 10  # 5 a second for 2 s, whatever --calls said
+    assert rate.offsets(50) == pytest.approx([i * 0.2 for i in range(10)])
+    for words in (["rate"], ["rate", "0"], ["bursty"], ["burst", "3"]):
+        with pytest.raises(ValueError):
+            Arrival.parse(words, stagger_s=5.0, for_s=30.0)
+
+
+def test_per_second_rows_group_by_send_time_and_keep_empty_seconds():
+    up, down = Latencies(), Latencies()
+    up.add([10.1, 10.5, 12.9], [10.102, 10.540, 12.901])  # 2, 40 and 1 ms
+    down.add([10.2], [10.205])
+    rows = per_second(up, down, placed=[10.0, 10.3, 11.5], t0=10.0)
+    assert [row.second for row in rows] == [0, 1, 2]  # second 1 carried no audio: still a row
+    assert [row.arrived for row in rows] == [2, 1, 0]
+    assert [round(ms) for ms in rows[0].up] == [2, 40]
+    assert rows[1].up == [] and [round(ms) for ms in rows[2].up] == [1]
+    assert [round(ms) for ms in rows[0].down] == [5]
+    assert stalls_by_second([(10.2, 7.0), (10.9, 30.0), (12.1, 6.0)], t0=10.0) == {0: 30.0, 2: 6.0}
 
 
 def one_call_run(*served: str) -> tuple[list[str], str]:
