@@ -1,9 +1,10 @@
 """Where the apps above calls plug into a call, so that calls never imports them.
 
-- Observers see a running call from the runner: the stream's start, each caller frame, what is
-  sent to the caller, and the end with its usage (the recording listens to the audio; the cost
-  ledger only to the end). An app registers a factory in its `AppConfig.ready`; the factory
-  returns None for a call it has nothing to do with, which then costs nothing per frame.
+- Observers hear a running call's audio from the runner: the stream's start, each caller frame,
+  what is sent to the caller, the end (the recording). An app registers a factory in its
+  `AppConfig.ready`; the factory returns None for a call it has nothing to do with, which then
+  costs nothing per frame.
+- Endings are told once, when the call is over, what it used (the cost ledger).
 - Page parts are HTML the call page shows in named places (`recording` above the timeline,
   `cost` in the header); list columns are callables for the calls list (`@admin.display`).
 - Demo seeders add an app's part to `seed_demo`'s demo agent (SMS replies on its line) and say
@@ -40,22 +41,6 @@ class CallObserver(Protocol):
     def finished(self, end: CallEnd, now: float) -> None: ...
 
 
-class QuietObserver:
-    """A base for observers that only care about some of the moments."""
-
-    def started(self, now: float) -> None:
-        pass
-
-    def caller(self, payload: str, now: float) -> None:
-        pass
-
-    def to_caller(self, action: act.Action, now: float) -> None:
-        pass
-
-    def finished(self, end: CallEnd, now: float) -> None:
-        pass
-
-
 ObserverFactory = Callable[["BridgeSetup", "CallStore"], "CallObserver | None"]
 
 
@@ -66,6 +51,8 @@ class ListColumn:
 
 
 OBSERVERS: list[ObserverFactory] = []
+#: Called with the call's setup, its store (queue writes there, after the call's final one) and the end.
+ENDINGS: list[Callable[[BridgeSetup, CallStore, CallEnd], None]] = []
 DEMO_SEEDERS: list[Callable[[Any], str]] = []  # called with the demo agent, inside seed_demo's transaction
 PAGE_PARTS: dict[str, Callable[[Any], str]] = {}
 LIST_COLUMNS: list[ListColumn] = []

@@ -13,12 +13,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from calls import services
+from calls import extensions, services
 from calls.audio import load_clip
 from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
 from calls.bridge.answering import AnsweringFlow
-from calls.bridge.events import CallerAudio, ProtocolError, StreamStarted, StreamStopped
+from calls.bridge.events import CallerAudio, ProtocolError, StreamStopped
 from calls.bridge.openai_wire import OpenAIRealtimeWire
 from calls.bridge.session import CallSession
 from calls.bridge.wire import ModelWire, TelephonyWire
@@ -84,7 +84,7 @@ class CallRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self._ended = False
         self.store = CallStore()
-        self.observers = observers_for(setup, self.store)  # the recording, the cost ledger (calls.extensions)
+        self.observers = observers_for(setup, self.store)  # those that hear the audio: the recording (calls.extensions)
         self.answering = AnsweringFlow(setup.outbound) if setup.outbound else None
         self._answered_by = setup.answered_by  # a verdict that came before the stream started
         self._model_task = asyncio.create_task(self._run_model())
@@ -103,7 +103,8 @@ class CallRunner:
             return
         streaming = self.session.streaming
         actions = self.session.on_telephony(event, arrived)
-        if self.session.streaming and not streaming:  # the core took this `start` as our call's stream
+        started = self.session.streaming and not streaming  # the core took this `start` as our call's stream
+        if started:
             # Awaited, before its actions: from here on the call is live for staff (hang-up) and the status callback.
             await off_loop(services.stream_start)(call_id=self.setup.call_id, stream_sid=self.session.stream_id)
             if self.setup.max_call_seconds:
@@ -111,11 +112,11 @@ class CallRunner:
             self.live.publish(call_state_message(self.setup.call_sid, "started"))
             for observer in self.observers:
                 observer.started(arrived)  # the session's clock starts at `arrived` too
-        elif isinstance(event, CallerAudio) and self.session.streaming:
+        elif self.observers and streaming and isinstance(event, CallerAudio):
             for observer in self.observers:
                 observer.caller(event.payload, arrived)
         await self.execute(actions)
-        if isinstance(event, StreamStarted) and self.session.streaming and self._answered_by:
+        if started and self._answered_by:
             await self.answered_by(self._answered_by)
 
     async def caller_gone(self) -> None:
@@ -273,8 +274,10 @@ class CallRunner:
         await self.execute(actions)
 
     def _observe_to_caller(self, action: act.Action) -> None:
-        for observer in self.observers:
-            observer.to_caller(action, now_ms())
+        if self.observers:
+            now = now_ms()
+            for observer in self.observers:
+                observer.to_caller(action, now)
 
     def _time_up(self) -> list[act.Action]:
         return self.session.hang_up(EndReason.MAX_DURATION, now_ms(), "maximum call length reached")
@@ -293,6 +296,8 @@ class CallRunner:
         ended = CallEnd(usage, self.session.transcription_usage, config.model, config.transcription_model)
         for observer in self.observers:
             observer.finished(ended, now_ms())
+        for ending in extensions.ENDINGS:  # e.g. the cost ledger
+            ending(self.setup, self.store, ended)
         self.live.publish(call_state_message(self.setup.call_sid, "ended", end.reason.value))
         await self._close_model()
         await self._close_caller()

@@ -12,9 +12,9 @@ class CostsConfig(AppConfig):
         from calls import extensions
 
         from .display import cost, cost_breakdown, cost_column
-        from .observer import CostObserver
+        from .observer import record_call_cost
 
-        extensions.OBSERVERS.append(CostObserver)
+        extensions.ENDINGS.append(record_call_cost)
         extensions.PAGE_PARTS["cost"] = cost_column
         extensions.PAGE_PARTS["cost_breakdown"] = cost_breakdown
         extensions.LIST_COLUMNS.append(extensions.ListColumn(cost, select_related="cost"))

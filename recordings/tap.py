@@ -20,17 +20,17 @@ def recording_observer(setup: BridgeSetup, store: CallStore) -> CallObserver | N
     """Registered by the app: a tap for each call its agent (or number) records."""
     if not setup.record:
         return None
-    return RecordingTap(call_id=setup.call_id, call_sid=setup.call_sid, enabled=True, store=store)
+    return RecordingTap(call_id=setup.call_id, call_sid=setup.call_sid, store=store)
 
 
 class RecordingTap:
-    def __init__(self, *, call_id: int, call_sid: str, enabled: bool, store: CallStore) -> None:
-        self._call_id, self._call_sid, self._enabled, self._store = call_id, call_sid, enabled, store
+    def __init__(self, *, call_id: int, call_sid: str, store: CallStore) -> None:
+        self._call_id, self._call_sid, self._store = call_id, call_sid, store
         self._recorder: Recorder | None = None
 
     def started(self, now: float) -> None:
         """The stream started at `now`: the call's clock (and the transcript's offsets) begin here."""
-        if not self._enabled or self._recorder is not None:
+        if self._recorder is not None:
             return
         from .services import recording_begin, recording_spool_path
 
