@@ -4,7 +4,9 @@
   what is sent to the caller, the end (the recording). An app registers a factory in its
   `AppConfig.ready`; the factory returns None for a call it has nothing to do with, which then
   costs nothing per frame.
-- Endings are told once, when the call is over, what it used (the cost ledger).
+- Endings are told once, when the call is over and its end committed, what it used (the cost
+  ledger). They run in the call's wrap-up (calls/wrap_up.py): on a Celery worker, or on the
+  post-call threads without a broker; never in the process carrying the audio's event loop.
 - Page parts are HTML the call page shows in named places (`recording` above the timeline,
   `cost` in the header); list columns are callables for the calls list (`@admin.display`).
 - Demo seeders add an app's part to `seed_demo`'s demo agent (SMS replies on its line) and say
@@ -14,12 +16,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+from calls.bridge.events import TranscriptionUsage, Usage
 
 if TYPE_CHECKING:
     from calls.bridge import actions as act
-    from calls.bridge.events import TranscriptionUsage, Usage
     from calls.services import BridgeSetup
     from calls.store import CallStore
 
@@ -32,6 +35,19 @@ class CallEnd:
     transcription: TranscriptionUsage
     model: str
     transcription_model: str
+
+    def as_json(self) -> dict[str, Any]:
+        """For the wrap-up task's message."""
+        return {**asdict(self), "usage": asdict(self.usage), "transcription": asdict(self.transcription)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CallEnd:
+        return cls(
+            Usage(**data["usage"]),
+            TranscriptionUsage(**data["transcription"]),
+            data["model"],
+            data["transcription_model"],
+        )
 
 
 class CallObserver(Protocol):
@@ -51,8 +67,8 @@ class ListColumn:
 
 
 OBSERVERS: list[ObserverFactory] = []
-#: Called with the call's setup, its store (queue writes there, after the call's final one) and the end.
-ENDINGS: list[Callable[[BridgeSetup, CallStore, CallEnd], None]] = []
+#: Called with the call's id and what it used, in the call's wrap-up (a worker; the database is there).
+ENDINGS: list[Callable[[int, CallEnd], None]] = []
 DEMO_SEEDERS: list[Callable[[Any], str]] = []  # called with the demo agent, inside seed_demo's transaction
 PAGE_PARTS: dict[str, Callable[[Any], str]] = {}
 LIST_COLUMNS: list[ListColumn] = []

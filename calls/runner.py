@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from calls import extensions, services
+from calls import services
 from calls.audio import load_clip
 from calls.bridge import actions as act
 from calls.bridge.actions import EndReason
@@ -288,16 +288,19 @@ class CallRunner:
         if self._ended:
             return
         self._ended = True
-        usage = self.session.usage
-        self.store.put(
-            services.call_finish, call_id=self.setup.call_id, reason=end.reason, detail=end.detail, usage=usage
-        )
-        config = self.setup.config
+        usage, config = self.session.usage, self.setup.config
         ended = CallEnd(usage, self.session.transcription_usage, config.model, config.transcription_model)
+        # The call's last write; what follows it (the cost ledger, the summary) is its wrap-up, on a worker.
+        self.store.put(
+            services.call_finish,
+            call_id=self.setup.call_id,
+            reason=end.reason,
+            detail=end.detail,
+            usage=usage,
+            ended=ended,
+        )
         for observer in self.observers:
             observer.finished(ended, now_ms())
-        for ending in extensions.ENDINGS:  # e.g. the cost ledger
-            ending(self.setup, self.store, ended)
         self.live.publish(call_state_message(self.setup.call_sid, "ended", end.reason.value))
         await self._close_model()
         await self._close_caller()

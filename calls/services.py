@@ -26,9 +26,10 @@ from calls.bridge.events import Usage
 from calls.tokens import stream_token_call_sid
 from tools.services import Toolbox, agent_toolbox
 
+from .extensions import CallEnd
 from .models import Call, CallDirection, CallEvent, CallOutcome, CallStatus, EventKind, TranscriptItem
-from .postcall.services import postcall_enqueue
 from .signals import call_settled
+from .wrap_up import wrap_up_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -294,8 +295,8 @@ FINISH_FIELDS = [
 ]
 
 
-def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage) -> None:
-    """Finalise a call once: times, status, why it ended, tokens used."""
+def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage, ended: CallEnd | None = None) -> None:
+    """Finalise a call once: times, status, why it ended, tokens used; then its wrap-up (`ended`: what it used)."""
     call = Call.objects.get(pk=call_id)
     if call.ended_at is not None:
         return
@@ -312,9 +313,8 @@ def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage) -
     # others wrote since (the status callback's carrier status, a summary of an earlier run).
     call.save(update_fields=FINISH_FIELDS)
     logger.info("call %s ended: %s %s", call.call_sid, reason.value, detail)
-    transaction.on_commit(partial(call_settled.send, sender=Call, call_id=call.pk))
-    # Summary, extraction, email: queued once the row is committed, and started off this (database) thread.
-    transaction.on_commit(partial(postcall_enqueue, call_id=call.pk))
+    # Outbound's attempts, the cost ledger, the summary: once the row is committed, on a worker (wrap_up.py).
+    transaction.on_commit(partial(wrap_up_enqueue, call_id=call.pk, ended=ended))
 
 
 def call_request_hangup(*, call_sid: str, username: str) -> bool:

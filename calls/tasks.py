@@ -1,4 +1,4 @@
-"""Post-call Celery tasks: a thin layer over calls/postcall/services.py.
+"""Post-call Celery tasks: a thin layer over calls/postcall/services.py (and the call's wrap-up).
 
 Each takes the call's id (and `force` for staff re-runs), is idempotent through its service's
 status guard, retries transient failures with exponential backoff a bounded number of times,
@@ -86,6 +86,18 @@ def notify_call(self: Task, call_id: int, force: bool = False) -> None:
 
 
 STEP_TASKS = {Step.SUMMARY: summarize_call, Step.EXTRACTION: extract_call, Step.NOTIFY: notify_call}
+
+
+@shared_task(name="calls.wrap_up", bind=True, max_retries=3, soft_time_limit=60, time_limit=90, acks_late=True)
+def wrap_up_call(self: Task, call_id: int, ended: dict | None) -> None:
+    """A call's wrap-up (calls/wrap_up.py), published by the bridge's process once the call ended."""
+    from calls.extensions import CallEnd
+    from calls.wrap_up import call_wrap_up
+
+    try:
+        call_wrap_up(call_id=call_id, ended=CallEnd.from_json(ended) if ended else None)
+    except OperationalError as exc:  # SQLite busy under load: every part is idempotent, so run it again
+        raise self.retry(countdown=retry_delay(self.request.retries), exc=exc) from exc
 
 
 @shared_task(name="calls.close_stale_calls", soft_time_limit=60, time_limit=90)

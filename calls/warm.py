@@ -3,8 +3,11 @@
 Each is loaded lazily, on first use: for post-call work the openai client with its Responses
 resource and httpx's transport (about a second of CPU), and Celery's task registry with its AMQP
 machinery and the broker's transport (about 40 ms); for the first call's set-up, the wait tone
-(about 80 ms). Loaded on a thread while calls were live, they held the GIL and stalled those
-calls' audio: bench/run.py showed up to 400 ms at 50 calls.
+(about 80 ms), and for the first webhook the URLconf with every view, each carrier's package and
+its SDK (plivo's alone is 77 modules), the channel layer and the SQL compiler. Loaded on a thread
+while calls were live, they held the GIL and stalled those calls' audio: bench/run.py showed up
+to 400 ms at 50 calls. Loaded here, they are also in `gc.freeze()`'s permanent generation
+(voiceagent/asgi.py), so no full collection while calls are live walks them again.
 """
 
 from __future__ import annotations
@@ -26,9 +29,18 @@ def warm_up() -> None:
 
 
 def _load() -> None:
+    from channels.layers import get_channel_layer
+    from django.urls import get_resolver
+
+    from agents.phone import to_e164
     from calls import tasks  # noqa: F401 - registers the post-call tasks
+    from calls.models import Call
     from voiceagent.celery import app
 
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf: the views, the carriers and their SDKs
+    get_channel_layer()
+    str(Call.objects.filter(pk=0).query)  # the SQL compiler; no query is run
+    to_e164("2015550123")  # phonenumbers' metadata for PHONE_DEFAULT_REGION
     default_hold_chunks()
     preload_client()
     app.finalize()

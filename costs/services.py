@@ -6,7 +6,6 @@ import logging
 from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -42,7 +41,7 @@ def carrier_minute_price(*, carrier: str, direction: str, on: date) -> Decimal |
 def call_cost_record(
     *, call_id: int, usage: Usage, transcription: TranscriptionUsage, model: str, transcription_model: str
 ) -> CallCost:
-    """Store a finished call's usage (summed over its responses) and price it; then check its agent's budget."""
+    """Store a finished call's usage (summed over its responses) and price it."""
     cost, _ = CallCost.objects.update_or_create(
         call_id=call_id,
         defaults={
@@ -56,16 +55,8 @@ def call_cost_record(
         },
     )
     call_cost_price(cost=cost)
-    agent_id = cost.call.agent_id
-    if agent_id is not None:
-        transaction.on_commit(partial(_enqueue_budget_check, agent_id))
+    logger.info("call %s priced: %s", cost.call.call_sid, cost.total)
     return cost
-
-
-def _enqueue_budget_check(agent_id: int) -> None:
-    from .tasks import check_budget
-
-    check_budget.delay(agent_id)
 
 
 def call_cost_price(*, cost: CallCost) -> CallCost:

@@ -1,4 +1,8 @@
-"""The ledger's Celery task: a thin call of the service, safe to run again (one alert row each)."""
+"""The ledger's Celery task: a thin call of the service, safe to run again (one alert row each).
+
+A call's own budget check runs in its wrap-up (costs/observer.py); this task is for messages
+queued by earlier versions, and for running a check by hand.
+"""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from calls.bridge.recording import ulaw_to_linear
 from calls.simulator import CallScript, SimulatedCall
 from calls.standin import RealtimeStandin
 
-from .servers import PLIVO_E2E_TOKEN, CallServer, call_server
+from .servers import PLIVO_E2E_TOKEN, CallServer, call_server, celery_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
@@ -26,8 +26,9 @@ SAMPLES_PER_MS = 8
 def server(tmp_path_factory, redis_url):
     workdir = tmp_path_factory.mktemp("e2e-recording")
     with call_server(workdir, CallServer, TWILIO_AUTH_TOKEN=AUTH_TOKEN, REDIS_URL=redis_url) as served:
-        served.workdir = workdir
-        yield served
+        with celery_worker(served.env) as worker:  # the call's wrap-up (the cost ledger) runs there
+            served.workdir, served.worker = workdir, worker
+            yield served
 
 
 def read_channels(path) -> tuple[wave._wave_params, list[int], list[int]]:
@@ -97,7 +98,10 @@ async def test_a_recorded_call_holds_the_caller_and_what_the_caller_heard(server
     assert heard[answered_at : answered_at + len(answer)] == answer
     assert set(heard[answered_at + len(answer) :]) <= {0}
 
-    # The same call's line of the cost ledger: the responses' usage summed, transcription apart, priced.
+    # The same call's line of the cost ledger: the responses' usage summed, transcription apart, priced
+    # (in the call's wrap-up, after the call's end is committed).
+    priced = await asyncio.to_thread(server.worker.output.wait_for, f"call {call.call_sid} priced", 15)
+    assert priced, server.worker.output.tail()
     ((responses, audio_out, transcribed, model, transcription, carrier, total),) = server.rows(
         "SELECT k.responses, k.output_audio, k.transcription_input_audio, k.model_cost, k.transcription_cost,"
         " k.carrier_cost, k.total FROM costs_callcost k JOIN calls_call c ON c.id = k.call_id WHERE c.call_sid = ?",

@@ -1,0 +1,62 @@
+"""What follows a call's end, done away from the process that carried its audio.
+
+A call's last write (`services.call_finish`) stays with the bridge: staff see the call end at
+once. Everything after it (outbound's attempt bookkeeping, the apps' endings such as the cost
+ledger, scheduling the summary) is one Celery task, `calls.wrap_up`. Run in daphne's threads,
+it held the GIL the audio of the calls still talking needs, and fifty calls hanging up together
+stalled the others by 100-300 ms (README, *Benchmark*, issue #17). Without a broker (the
+embedded defaults, `CELERY_TASK_ALWAYS_EAGER`) it runs on the post-call threads, as before;
+with a broker that cannot be reached it runs there too, so nothing of the call is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.conf import settings
+
+from . import extensions
+from .extensions import CallEnd
+from .models import Call
+from .postcall.dispatch import dispatcher
+from .postcall.services import postcall_start
+from .signals import call_settled
+
+logger = logging.getLogger(__name__)
+
+
+def call_wrap_up(*, call_id: int, ended: CallEnd | None) -> None:
+    """Once the call's end is committed: its settlement signal, the apps' endings, post-call work.
+
+    Each part is independent of the others: one failing is logged and the rest still run.
+    Safe to run twice (a retried task): each part is idempotent.
+    """
+    parts = [partial(call_settled.send, sender=Call, call_id=call_id)]
+    if ended is not None:  # a call the bridge carried: what it used
+        parts += [partial(ending, call_id, ended) for ending in extensions.ENDINGS]
+    if settings.POSTCALL_ENABLED:
+        parts.append(partial(postcall_start, call_id=call_id))
+    for part in parts:
+        try:
+            part()
+        except Exception:
+            logger.exception("wrapping up call %s: %s failed", call_id, getattr(part.func, "__name__", part.func))
+
+
+def wrap_up_enqueue(*, call_id: int, ended: CallEnd | None) -> None:
+    """From the database thread, on commit: hand the wrap-up to a post-call thread, which publishes it."""
+    dispatcher.submit(partial(_publish_or_run, call_id, ended))
+
+
+def _publish_or_run(call_id: int, ended: CallEnd | None) -> None:
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        from .tasks import wrap_up_call  # the tasks import the services
+
+        try:
+            wrap_up_call.delay(call_id, ended.as_json() if ended else None)
+            return
+        except Exception as exc:  # kombu's connection errors vary by transport
+            reason = type(exc).__name__
+            logger.warning("call %s: the broker could not be reached (%s); wrapping up here", call_id, reason)
+    call_wrap_up(call_id=call_id, ended=ended)
