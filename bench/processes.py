@@ -20,8 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-auth-token"
 SEED = """
-from agents.models import AccessPolicy, Caller, PhoneNumber
+from agents.models import AccessPolicy, Agent, Caller, PhoneNumber
 PhoneNumber.objects.filter(number="+15005550006").update(access_policy=AccessPolicy.ANYONE)
+if {no_recording}:  # --no-recording: as the code before recordings (issue #13's comparison)
+    Agent.objects.update(record_calls=False)
+    PhoneNumber.objects.update(record_calls="")
 Caller.objects.bulk_create(
     [Caller(number=f"+1555030{i:04d}", name=f"bench-{i:04d}") for i in range({n})], ignore_conflicts=True
 )
@@ -138,11 +141,11 @@ def server_env(workdir: Path, port: int, standin: StandinProcess, redis_url: str
     return env
 
 
-def prepare_database(env: dict[str, str], callers: int) -> None:
+def prepare_database(env: dict[str, str], callers: int, recording: bool = True) -> None:
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    seed = SEED.replace("{n}", str(callers))
+    seed = SEED.replace("{n}", str(callers)).replace("{no_recording}", str(not recording))
     subprocess.run([*manage, "shell", "-c", seed], cwd=ROOT, env=env, check=True, capture_output=True)
 
 

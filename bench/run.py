@@ -274,6 +274,9 @@ async def main() -> None:
         choices=sorted(MODEL_AUDIO),
         help="sets --chunk-ms and --pace: paced 20 ms, 100 ms at 4x real time (OpenAI's), or as fast as possible",
     )
+    parser.add_argument(
+        "--no-recording", action="store_true", help="the seeded agent does not record (as the code before recordings)"
+    )
     parser.add_argument("--embedded", action="store_true", help="no Redis or Celery even if redis-server exists")
     parser.add_argument(
         "--floor", action="store_true", help="serve bench/floor_app.py: the same traffic, no product behind it"
@@ -299,7 +302,8 @@ async def main() -> None:
             port = processes.free_port()
             env = processes.server_env(workdir, port, standin, redis[1] if redis else "")
             if not args.floor:
-                processes.prepare_database(env, max(args.arrival.calls(level) for level in levels))
+                callers = max(args.arrival.calls(level) for level in levels)
+                processes.prepare_database(env, callers, recording=not args.no_recording)
             celery = processes.start_celery(env, workdir / "celery.log") if redis else None
             if celery is not None:
                 started.append(celery)
