@@ -51,6 +51,22 @@ def daphne_command(port: int, app: str = PRODUCT_APP) -> list[str]:
     return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
 
 
+def uvicorn_command(port: int, app: str = PRODUCT_APP, log_level: str = "warning") -> list[str]:
+    """The optional server for the media path (README, *Production*): uvicorn on uvloop and httptools.
+
+    No ASGI lifespan (Channels' router has none; the MCP mount starts itself, as under daphne) and
+    no permessage-deflate: carriers do not ask for it, and compressing base64 audio costs CPU for little.
+    """
+    return [
+        *(sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)),
+        *("--loop", "uvloop", "--http", "httptools", "--ws", "websockets", "--ws-per-message-deflate", "false"),
+        *("--lifespan", "off", "--no-access-log", "--log-level", log_level),
+    ]
+
+
+SERVERS = {"daphne": daphne_command, "uvicorn": uvicorn_command}
+
+
 def celery_command(name: str, concurrency: int) -> list[str]:
     return [
         *(sys.executable, "-m", "celery", "-A", "voiceagent", "worker", "-l", "info", "-c", str(concurrency)),
@@ -149,8 +165,8 @@ def prepare_database(env: dict[str, str], callers: int, recording: bool = True) 
     subprocess.run([*manage, "shell", "-c", seed], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
-def start_daphne(env: dict[str, str], port: int, log: Path, app: str = PRODUCT_APP) -> subprocess.Popen:
-    return launch(daphne_command(port, app), log, env)
+def start_server(env: dict[str, str], port: int, log: Path, app: str = PRODUCT_APP, server: str = "daphne"):
+    return launch(SERVERS[server](port, app), log, env)
 
 
 def start_celery(env: dict[str, str], log: Path) -> subprocess.Popen:

@@ -97,7 +97,7 @@ async def wait_ready(port: int) -> None:
             return
         except OSError:
             await asyncio.sleep(0.05)  # polling a port that is not open yet: nothing to await
-    raise RuntimeError("daphne did not start")
+    raise RuntimeError("the server did not start")
 
 
 async def run_level(n: int, args, servers: Servers) -> LevelResult:
@@ -173,7 +173,7 @@ def report(results: list[LevelResult], idle_rss: float, args, shape: str) -> Non
     print(f"{args.duration:g} s calls, {arrival}, caller speaks every {args.speak_every:g} s;")
     speed = args.chunk_ms / 1000 / args.pace if args.pace else 0
     pacing = f"at {speed:g}x real time" if args.pace else "sent in bursts"
-    print(f"model audio in {args.chunk_ms} ms deltas {pacing}; daphne idle RSS {idle_rss:.1f} MiB\n")
+    print(f"model audio in {args.chunk_ms} ms deltas {pacing}; server idle RSS {idle_rss:.1f} MiB\n")
     print(
         "| calls | up p50/p95/p99 ms, steady | down p50/p95/p99 ms, steady | up / down p99 ms, whole run "
         "| barge-in clear p50/p99 ms | model ready; first audio p50/p99 ms | frames up / down | dropped "
@@ -277,6 +277,9 @@ async def main() -> None:
     parser.add_argument(
         "--no-recording", action="store_true", help="the seeded agent does not record (as the code before recordings)"
     )
+    parser.add_argument(
+        "--server", choices=sorted(processes.SERVERS), default="daphne", help="the ASGI server (README, Production)"
+    )
     parser.add_argument("--embedded", action="store_true", help="no Redis or Celery even if redis-server exists")
     parser.add_argument(
         "--floor", action="store_true", help="serve bench/floor_app.py: the same traffic, no product behind it"
@@ -308,7 +311,7 @@ async def main() -> None:
             if celery is not None:
                 started.append(celery)
             app = processes.FLOOR_APP if args.floor else processes.PRODUCT_APP
-            daphne = processes.start_daphne(env, port, workdir / "daphne.log", app)
+            daphne = processes.start_server(env, port, workdir / "server.log", app, args.server)
             started.append(daphne)
             await wait_ready(port)
             idle_rss = rss_mib(daphne.pid)
@@ -321,6 +324,7 @@ async def main() -> None:
     shape = "Redis channel layer and Celery worker" if redis else "embedded defaults (no Redis)"
     if args.floor:
         shape = "the floor: bench/floor_app.py, the same traffic with no product behind it"
+    shape = f"{args.server}; {shape}"
     report(results, idle_rss, args, shape)
 
 

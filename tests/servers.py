@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.processes import PRODUCT_APP, celery_command, daphne_command, free_port, redis_command
+from bench.processes import PRODUCT_APP, celery_command, daphne_command, free_port, redis_command, uvicorn_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -191,17 +191,24 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 @contextmanager
-def daphne_server(env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
-    with daphne_process(env, daphne_command(port)) as process:
+def daphne_server(env: dict[str, str], port: int, server: str = "daphne") -> Iterator[subprocess.Popen]:
+    """The product served by daphne (the default) or uvicorn (the optional media server)."""
+    if server == "uvicorn":
+        command, ready = uvicorn_command(port, log_level="info"), "Uvicorn running on"
+    else:
+        command, ready = daphne_command(port), "Listening on TCP address"
+    with daphne_process(env, command, ready) as process:
         yield process
 
 
 @contextmanager
-def daphne_process(env: dict[str, str], command: list[str]) -> Iterator[subprocess.Popen]:
-    """daphne started with `command`, once it listens on its TCP port; `process.output` reads its log."""
+def daphne_process(
+    env: dict[str, str], command: list[str], ready: str = "Listening on TCP address"
+) -> Iterator[subprocess.Popen]:
+    """The server started with `command`, once it logs `ready`; `process.output` reads its log."""
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        process.output = _wait_for_line(process, "Listening on TCP address", "daphne")
+        process.output = _wait_for_line(process, ready, command[2])
         yield process
     finally:
         process.terminate()
@@ -291,8 +298,10 @@ def superuser_env(username: str, password: str) -> dict[str, str]:
 
 
 @contextmanager
-def call_server(workdir: Path, server_class: type[CallServer] = CallServer, **overrides: str) -> Iterator[CallServer]:
-    """Migrate, seed the demo and serve it with daphne; the model URL points at the stand-in's port."""
+def call_server(
+    workdir: Path, server_class: type[CallServer] = CallServer, server: str = "daphne", **overrides: str
+) -> Iterator[CallServer]:
+    """Migrate, seed the demo and serve it with daphne (or uvicorn); the model URL points at the stand-in's port."""
     port, standin_port = free_port(), free_port()
     env = server_env(
         workdir,
@@ -302,7 +311,7 @@ def call_server(workdir: Path, server_class: type[CallServer] = CallServer, **ov
     )
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
-    with daphne_server(env, port) as process:
+    with daphne_server(env, port, server) as process:
         yield server_class(f"http://127.0.0.1:{port}", standin_port, workdir / "e2e.sqlite3", process, env)
 
 
