@@ -107,11 +107,15 @@ class StandinProcess:
     """bench/standin_process.py, driven over its stdin and stdout."""
 
     def __init__(self, chunk_ms: int, pace: float) -> None:
-        command = [sys.executable, str(ROOT / "bench" / "standin_process.py"), "--chunk-ms", str(chunk_ms)]
-        command += ["--pace", str(pace)]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        ports = json.loads(self.process.stdout.readline())
-        self.port, self.text_port = ports["port"], ports["text_port"]
+        script = [sys.executable, str(ROOT / "bench" / "standin_process.py")]
+        self.process = self._start([*script, "--chunk-ms", str(chunk_ms), "--pace", str(pace)])
+        self.text_process = self._start([*script, "--text-api"])  # the summaries, apart (see its docstring)
+        self.port = json.loads(self.process.stdout.readline())["port"]
+        self.text_port = json.loads(self.text_process.stdout.readline())["text_port"]
+
+    @staticmethod
+    def _start(command: list[str]) -> subprocess.Popen:
+        return subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def collect(self) -> dict:
         """{"sessions": [...], "stalls": [[time, ms], ...]} once every model session has closed."""
@@ -120,13 +124,14 @@ class StandinProcess:
         return json.loads(self.process.stdout.readline())
 
     def close(self) -> None:
-        try:
-            self.process.stdin.write("quit\n")
-            self.process.stdin.flush()
-            self.process.wait(10)
-        except (OSError, subprocess.TimeoutExpired):  # it died or hangs: the run's own error says why
-            self.process.kill()
-            self.process.wait(5)
+        for process in (self.process, self.text_process):
+            try:
+                process.stdin.write("quit\n")
+                process.stdin.flush()
+                process.wait(10)
+            except (OSError, subprocess.TimeoutExpired):  # it died or hangs: the run's own error says why
+                process.kill()
+                process.wait(5)
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen, str] | None:

@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/run.py --calls 1,10,50
 
-Processes: one daphne serving the calls (SQLite, DEBUG off; with redis-server installed also
-channels-redis, a Redis broker and a Celery worker for the post-call work, as in production),
-the realtime stand-in and its text API (bench/standin_process.py), and this one, the load
-generator: N lean Twilio-side clients (bench/loadgen.py). Every client sends paced 20 ms frames
+Processes: one daphne serving the calls (or uvicorn, --server; SQLite, DEBUG off; with
+redis-server installed also channels-redis, a Redis broker and a Celery worker for the post-call
+work, as in production), the realtime stand-in and its text API (bench/standin_process.py, each
+in a process of its own), and this one, the load generator: N lean Twilio-side clients (bench/loadgen.py). Every client sends paced 20 ms frames
 for the whole call and speaks every few seconds, over the agent if it is still talking (a
 barge-in); the stand-in answers in paced 20 ms deltas. All stamp events with CLOCK_MONOTONIC,
 which is system-wide, so the latency the bridge adds is measured directly:
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import platform
 import subprocess
@@ -109,10 +110,11 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     calls = [BenchCall(base, processes.TOKEN, f"+1555030{i:04d}", f"bench-{i:04d}", **talk) for i in range(n)]
     # The load generator's and the stand-in's work is nearly the same in every run of a command.
     fixed = {"load generator": CpuSamples("self"), "stand-in": CpuSamples(servers.standin.process.pid)}
-    others = dict(fixed)
+    others = dict(fixed) | {"text API": CpuSamples(servers.standin.text_process.pid)}
     if servers.celery is not None:  # its pool's children included; read at the ends only (a /proc scan)
         others["celery worker"] = CpuSamples(servers.celery.pid, tree_cpu_seconds)
     reference_ms = reference_cpu_ms()
+    gc.freeze()  # the load generator's own start-up: no full collection walks it during the level
     rss_peak, samples, lag = 0.0, CpuSamples(servers.daphne.pid), LoopLag()
     for meter in (samples, *others.values()):
         meter.take()

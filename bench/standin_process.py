@@ -4,8 +4,12 @@ In the load generator's process the stand-in's receive times would wait behind t
 clients' sends and count as latency added by the bridge. Here it has an event loop to
 itself. CLOCK_MONOTONIC is system-wide on Linux, so its times compare with the clients'.
 
+The text API (the post-call summaries) runs in a process of its own too (`--text-api`): fifty
+calls hanging up together send it a hundred requests at once, which stalled this loop by up to
+250 ms, and those stalls counted as the bridge's latency.
+
 Driven over stdin/stdout, one JSON line each way:
-  → {"port": P, "text_port": T}                  once listening (realtime and text APIs)
+  → {"port": P}  (with --text-api: {"text_port": T})  once listening
   ← "collect"  → {"sessions": [{"instructions": …, "timings": {…}}, …], "stalls": [[t, ms], …]}
                  once every session has closed; stalls are this loop's (bench/lag.py)
   ← "quit"
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import sys
 from pathlib import Path
@@ -44,14 +49,21 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chunk-ms", type=int, default=20)
     parser.add_argument("--pace", type=float, default=0.02, help="seconds between deltas; 0 sends in bursts")
+    parser.add_argument("--text-api", action="store_true", help="serve the text API (post-call summaries) only")
     args = parser.parse_args()
-    options = StandinOptions(chunk_ms=args.chunk_ms, pace=args.pace, record_timings=True)
     loop = asyncio.get_running_loop()
+    if args.text_api:  # answers the post-call summaries, as in `make demo`
+        async with TextApiStandin() as text_api:
+            print(json.dumps({"text_port": text_api.port}), flush=True)
+            while (await loop.run_in_executor(None, sys.stdin.readline)).strip() not in ("quit", ""):
+                pass
+        return
+    options = StandinOptions(chunk_ms=args.chunk_ms, pace=args.pace, record_timings=True)
     lag = LoopLag()
+    gc.freeze()  # what start-up loaded is never garbage: no full collection walks it during a level
     lag.start()
-    # The text API answers the post-call summaries, as in `make demo`.
-    async with RealtimeStandin(port=0, options=options) as standin, TextApiStandin() as text_api:
-        print(json.dumps({"port": standin.port, "text_port": text_api.port}), flush=True)
+    async with RealtimeStandin(port=0, options=options) as standin:
+        print(json.dumps({"port": standin.port}), flush=True)
         while (command := (await loop.run_in_executor(None, sys.stdin.readline)).strip()) not in ("quit", ""):
             if command == "collect":
                 print(json.dumps(await collect(standin, lag)), flush=True)
