@@ -38,7 +38,7 @@ class CallEnd:
 
     def as_json(self) -> dict[str, Any]:
         """For the wrap-up task's message."""
-        return {**asdict(self), "usage": asdict(self.usage), "transcription": asdict(self.transcription)}
+        return asdict(self)  # the usages as dicts too
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CallEnd:

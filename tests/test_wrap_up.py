@@ -87,12 +87,23 @@ def test_a_call_the_bridge_never_carried_is_settled_but_not_priced(demo_agent, d
     assert [call_id for call_id, _ in settled] == [call.pk]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_unreachable_broker_wraps_the_call_up_here(demo_agent, demo_caller, settled, settings, monkeypatch):
+@pytest.fixture
+def unreachable_broker(settings, monkeypatch):
+    """Celery publishing to a port nothing listens on; its connection pools, built for it, dropped after."""
     from voiceagent.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setattr(app.conf, "broker_url", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    monkeypatch.setattr(app.conf, "broker_url", f"redis://127.0.0.1:{free_port()}/0")
+    yield
+    for owner, name in ((app, "_pool"), (app.amqp, "_producer_pool")):
+        pool = getattr(owner, name)
+        if pool is not None:
+            pool.force_close_all()
+            setattr(owner, name, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_broker_wraps_the_call_up_here(demo_agent, demo_caller, settled, unreachable_broker):
     call = finished_call(demo_agent, demo_caller)
     wrap_up_enqueue(call_id=call.pk, ended=USED)
     assert dispatcher.wait_idle(timeout=20)
