@@ -5,9 +5,10 @@
 Processes: one daphne serving the calls (or uvicorn, --server; SQLite, DEBUG off; with
 redis-server installed also channels-redis, a Redis broker and a Celery worker for the post-call
 work, as in production), the realtime stand-in and its text API (bench/standin_process.py, each
-in a process of its own), and this one, the load generator: N lean Twilio-side clients (bench/loadgen.py). Every client sends paced 20 ms frames
-for the whole call and speaks every few seconds, over the agent if it is still talking (a
-barge-in); the stand-in answers in paced 20 ms deltas. All stamp events with CLOCK_MONOTONIC,
+in a process of its own), and this one, the load generator: N lean Twilio-side clients
+(bench/loadgen.py). Every client sends paced 20 ms frames for the whole call and speaks every
+few seconds, over the agent if it is still talking (a barge-in); the stand-in answers in paced
+20 ms deltas. All stamp events with CLOCK_MONOTONIC,
 which is system-wide, so the latency the bridge adds is measured directly:
 
 - up: a caller frame sent → the stand-in receiving it as input_audio_buffer.append

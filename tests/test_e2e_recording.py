@@ -25,10 +25,13 @@ SAMPLES_PER_MS = 8
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, redis_url):
     workdir = tmp_path_factory.mktemp("e2e-recording")
-    with call_server(workdir, CallServer, TWILIO_AUTH_TOKEN=AUTH_TOKEN, REDIS_URL=redis_url) as served:
-        with celery_worker(served.env) as worker:  # the call's wrap-up (the cost ledger) runs there
-            served.workdir, served.worker = workdir, worker
-            yield served
+    # The call's wrap-up (the cost ledger) runs on the Celery worker.
+    with (
+        call_server(workdir, CallServer, TWILIO_AUTH_TOKEN=AUTH_TOKEN, REDIS_URL=redis_url) as served,
+        celery_worker(served.env) as worker,
+    ):
+        served.workdir, served.worker = workdir, worker
+        yield served
 
 
 def read_channels(path) -> tuple[wave._wave_params, list[int], list[int]]:
