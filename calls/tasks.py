@@ -88,16 +88,16 @@ def notify_call(self: Task, call_id: int, force: bool = False) -> None:
 STEP_TASKS = {Step.SUMMARY: summarize_call, Step.EXTRACTION: extract_call, Step.NOTIFY: notify_call}
 
 
-@shared_task(name="calls.wrap_up", bind=True, max_retries=3, soft_time_limit=60, time_limit=90, acks_late=True)
-def wrap_up_call(self: Task, call_id: int, ended: dict | None) -> None:
-    """A call's wrap-up (calls/wrap_up.py), published by the bridge's process once the call ended."""
+@shared_task(name="calls.wrap_up", soft_time_limit=60, time_limit=90, acks_late=True)
+def wrap_up_call(call_id: int, ended: dict | None) -> None:
+    """A call's wrap-up (calls/wrap_up.py), published by the bridge's process once the call ended.
+
+    No task-level retry: the wrap-up retries a busy database part by part, and logs what failed.
+    """
     from calls.extensions import CallEnd
     from calls.wrap_up import call_wrap_up
 
-    try:
-        call_wrap_up(call_id=call_id, ended=CallEnd.from_json(ended) if ended else None)
-    except OperationalError as exc:  # SQLite busy under load: every part is idempotent, so run it again
-        raise self.retry(countdown=retry_delay(self.request.retries), exc=exc) from exc
+    call_wrap_up(call_id=call_id, ended=CallEnd.from_json(ended) if ended else None)
 
 
 @shared_task(name="calls.close_stale_calls", soft_time_limit=60, time_limit=90)

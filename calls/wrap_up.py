@@ -2,19 +2,21 @@
 
 A call's last write (`services.call_finish`) stays with the bridge: staff see the call end at
 once. Everything after it (outbound's attempt bookkeeping, the apps' endings such as the cost
-ledger, scheduling the summary) is one Celery task, `calls.wrap_up`. Run in daphne's threads,
-it held the GIL the audio of the calls still talking needs, and fifty calls hanging up together
-stalled the others by 100-300 ms (README, *Benchmark*, issue #17). Without a broker (the
-embedded defaults, `CELERY_TASK_ALWAYS_EAGER`) it runs on the post-call threads, as before;
-with a broker that cannot be reached it runs there too, so nothing of the call is lost.
+ledger, scheduling the summary) is one Celery task, `calls.wrap_up`. In daphne's threads it was
+half of the database CPU that, when fifty calls hung up together, held the GIL the audio of the
+calls still talking needs (README, *Benchmark*, issue #17). Without a broker (the embedded
+defaults, `CELERY_TASK_ALWAYS_EAGER`) it runs on the post-call threads, as before; with a broker
+that cannot be reached it runs there too, so nothing of the call is lost.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 
 from django.conf import settings
+from django.db import OperationalError
 
 from . import extensions
 from .extensions import CallEnd
@@ -26,11 +28,16 @@ from .signals import call_settled
 logger = logging.getLogger(__name__)
 
 
+RETRIES = 3  # a busy SQLite ("database is locked") is retried, part by part
+
+
 def call_wrap_up(*, call_id: int, ended: CallEnd | None) -> None:
     """Once the call's end is committed: its settlement signal, the apps' endings, post-call work.
 
-    Each part is independent of the others: one failing is logged and the rest still run.
-    Safe to run twice (a retried task): each part is idempotent.
+    Each part is independent of the others: one failing is logged and the rest still run; a busy
+    database is retried for that part alone, so a part that succeeded never runs twice. A task
+    delivered again (its worker died mid-way) runs every part again: the ledger's row is updated,
+    a budget alert and each email still go once, a summary may be written again.
     """
     parts = [partial(call_settled.send, sender=Call, call_id=call_id)]
     if ended is not None:  # a call the bridge carried: what it used
@@ -38,10 +45,23 @@ def call_wrap_up(*, call_id: int, ended: CallEnd | None) -> None:
     if settings.POSTCALL_ENABLED:
         parts.append(partial(postcall_start, call_id=call_id))
     for part in parts:
+        _run_part(call_id, part)
+
+
+def _run_part(call_id: int, part: partial[object]) -> None:
+    name = getattr(part.func, "__name__", repr(part.func))
+    for attempt in range(1, RETRIES + 1):
         try:
             part()
+            return
+        except OperationalError:
+            if attempt == RETRIES:
+                logger.exception("wrapping up call %s: %s gave up, the database stayed busy", call_id, name)
+                return
+            time.sleep(0.2 * attempt)  # a worker's or a post-call thread's, never the event loop's
         except Exception:
-            logger.exception("wrapping up call %s: %s failed", call_id, getattr(part.func, "__name__", part.func))
+            logger.exception("wrapping up call %s: %s failed", call_id, name)
+            return
 
 
 def wrap_up_enqueue(*, call_id: int, ended: CallEnd | None) -> None:

@@ -11,6 +11,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError
 
 from calls import extensions
 from calls.bridge.actions import EndReason
@@ -77,6 +78,23 @@ def test_an_ending_that_fails_leaves_the_others_and_the_settlement(demo_agent, d
     call_wrap_up(call_id=call.pk, ended=USED)
     assert CallCost.objects.filter(call=call).exists()
     assert [call_id for call_id, _ in settled] == [call.pk]
+
+
+@pytest.mark.django_db
+def test_a_busy_database_is_retried_for_that_part_alone(demo_agent, demo_caller, settled, monkeypatch):
+    tries = []
+
+    def busy_once(call_id, ended):
+        tries.append(call_id)
+        if len(tries) == 1:
+            raise OperationalError("database is locked")
+
+    monkeypatch.setattr(extensions, "ENDINGS", [busy_once, *extensions.ENDINGS])
+    call = finished_call(demo_agent, demo_caller)
+    call_wrap_up(call_id=call.pk, ended=USED)
+    assert tries == [call.pk, call.pk]
+    assert [call_id for call_id, _ in settled] == [call.pk]  # the settlement, done before, ran once
+    assert CallCost.objects.filter(call=call).exists()
 
 
 @pytest.mark.django_db
