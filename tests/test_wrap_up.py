@@ -22,7 +22,7 @@ from calls.postcall.dispatch import dispatcher
 from calls.services import call_finish
 from calls.signals import call_settled
 from calls.wrap_up import call_wrap_up, wrap_up_enqueue
-from costs.models import BudgetAlert, CallCost
+from costs.models import BudgetAlert, CallCost, ModelPrice
 from tests.servers import free_port
 
 from .postcall_helpers import finished_call
@@ -33,6 +33,17 @@ USED = CallEnd(
     "gpt-realtime",
     "gpt-4o-transcribe",
 )
+
+
+@pytest.fixture
+def list_prices(db):
+    """The shipped price rows: a transactional test before this one flushed the migration's."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    if not ModelPrice.objects.exists():
+        import_module("costs.migrations.0002_list_prices").add_prices(apps, None)
 
 
 @pytest.fixture
@@ -53,7 +64,7 @@ def test_what_a_call_used_survives_the_task_message():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_call_finish_leaves_the_wrap_up_to_a_post_call_thread(demo_agent, demo_caller, settled):
+def test_call_finish_leaves_the_wrap_up_to_a_post_call_thread(demo_agent, demo_caller, settled, list_prices):
     demo_agent.monthly_budget, demo_agent.notify_emails = Decimal("0.01"), "owner@example.com"
     demo_agent.save()
     call = finished_call(demo_agent, demo_caller)
