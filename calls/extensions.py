@@ -5,8 +5,8 @@
   `AppConfig.ready`; the factory returns None for a call it has nothing to do with, which then
   costs nothing per frame.
 - Endings are told once, when the call is over and its end committed, what it used (the cost
-  ledger). They run in the call's wrap-up (calls/wrap_up.py): on a Celery worker, or on the
-  post-call threads without a broker; never in the process carrying the audio's event loop.
+  ledger). They run in the call's wrap-up (calls/wrap_up.py): on a Celery worker, not in the
+  process carrying the audio; without a broker, on commit in the thread that wrote the call's end.
 - Page parts are HTML the call page shows in named places (`recording` above the timeline,
   `cost` in the header); list columns are callables for the calls list (`@admin.display`).
 - Demo seeders add an app's part to `seed_demo`'s demo agent (SMS replies on its line) and say

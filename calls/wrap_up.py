@@ -4,15 +4,19 @@ A call's last write (`services.call_finish`) stays with the bridge: staff see th
 once. Everything after it (outbound's attempt bookkeeping, the apps' endings such as the cost
 ledger, scheduling the summary) is one Celery task, `calls.wrap_up`. In daphne's threads it was
 half of the database CPU that, when fifty calls hung up together, held the GIL the audio of the
-calls still talking needs (README, *Benchmark*, issue #17). Without a broker (the embedded
-defaults, `CELERY_TASK_ALWAYS_EAGER`) it runs on the post-call threads, as before; with a broker
-that cannot be reached it runs there too, so nothing of the call is lost.
+calls still talking needs (README, *Benchmark*, issue #17).
+
+Without a broker (the embedded defaults, `CELERY_TASK_ALWAYS_EAGER`) there is no other process:
+it runs on commit in the thread that wrote the call's end, as before, so the call's writes are
+all done when its store drains; the summary still starts on a post-call thread. A broker that
+cannot be reached gets the same wrap-up on a post-call thread: nothing of the call is lost.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -22,7 +26,7 @@ from . import extensions
 from .extensions import CallEnd
 from .models import Call
 from .postcall.dispatch import dispatcher
-from .postcall.services import postcall_start
+from .postcall.services import postcall_enqueue, postcall_start
 from .signals import call_settled
 
 logger = logging.getLogger(__name__)
@@ -31,7 +35,9 @@ logger = logging.getLogger(__name__)
 RETRIES = 3  # a busy SQLite ("database is locked") is retried, part by part
 
 
-def call_wrap_up(*, call_id: int, ended: CallEnd | None) -> None:
+def call_wrap_up(
+    *, call_id: int, ended: CallEnd | None, start_postcall: Callable[..., object] = postcall_start
+) -> None:
     """Once the call's end is committed: its settlement signal, the apps' endings, post-call work.
 
     Each part is independent of the others: one failing is logged and the rest still run; a busy
@@ -43,7 +49,7 @@ def call_wrap_up(*, call_id: int, ended: CallEnd | None) -> None:
     if ended is not None:  # a call the bridge carried: what it used
         parts += [partial(ending, call_id, ended) for ending in extensions.ENDINGS]
     if settings.POSTCALL_ENABLED:
-        parts.append(partial(postcall_start, call_id=call_id))
+        parts.append(partial(start_postcall, call_id=call_id))
     for part in parts:
         _run_part(call_id, part)
 
@@ -65,18 +71,21 @@ def _run_part(call_id: int, part: partial[object]) -> None:
 
 
 def wrap_up_enqueue(*, call_id: int, ended: CallEnd | None) -> None:
-    """From the database thread, on commit: hand the wrap-up to a post-call thread, which publishes it."""
+    """From the database thread, on commit: with a broker, a post-call thread publishes the task
+    (a slow broker never holds the database thread); without one, the wrap-up runs here."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        call_wrap_up(call_id=call_id, ended=ended, start_postcall=postcall_enqueue)  # the summary off this thread
+        return
     dispatcher.submit(partial(_publish_or_run, call_id, ended))
 
 
 def _publish_or_run(call_id: int, ended: CallEnd | None) -> None:
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        from .tasks import wrap_up_call  # the tasks import the services
+    from .tasks import wrap_up_call  # the tasks import the services
 
-        try:
-            wrap_up_call.delay(call_id, ended.as_json() if ended else None)
-            return
-        except Exception as exc:  # kombu's connection errors vary by transport
-            reason = type(exc).__name__
-            logger.warning("call %s: the broker could not be reached (%s); wrapping up here", call_id, reason)
+    try:
+        wrap_up_call.delay(call_id, ended.as_json() if ended else None)
+        return
+    except Exception as exc:  # kombu's connection errors vary by transport
+        reason = type(exc).__name__
+        logger.warning("call %s: the broker could not be reached (%s); wrapping up here", call_id, reason)
     call_wrap_up(call_id=call_id, ended=ended)
