@@ -64,7 +64,7 @@ def _run_part(call_id: int, part: partial[object]) -> None:
             if attempt == RETRIES:
                 logger.exception("wrapping up call %s: %s gave up, the database stayed busy", call_id, name)
                 return
-            time.sleep(0.2 * attempt)  # a worker's or a post-call thread's, never the event loop's
+            time.sleep(0.2 * attempt)  # a worker's, a post-call or a database thread's: never the event loop's
         except Exception:
             logger.exception("wrapping up call %s: %s failed", call_id, name)
             return
