@@ -289,32 +289,33 @@ def transcript_save(*, call_id: int, entry: TranscriptEntry) -> None:
 FAILED_REASONS = {EndReason.MODEL_UNAVAILABLE, EndReason.MODEL_ERROR, EndReason.MODEL_CLOSED, EndReason.BAD_STREAM}
 
 
-FINISH_FIELDS = [
-    *("ended_at", "duration_seconds", "status", "end_reason", "end_detail", "outcome"),
-    *("input_tokens", "output_tokens", "total_tokens"),
-]
-
-
 def call_finish(*, call_id: int, reason: EndReason, detail: str, usage: Usage, ended: CallEnd | None = None) -> None:
     """Finalise a call once: times, status, why it ended, tokens used; then its wrap-up (`ended`: what it used)."""
-    call = Call.objects.get(pk=call_id)
-    if call.ended_at is not None:
-        return
-    call.ended_at = timezone.now()
-    if call.answered_at:
-        call.duration_seconds = int((call.ended_at - call.answered_at).total_seconds())
-    call.status = CallStatus.FAILED if reason in FAILED_REASONS else CallStatus.COMPLETED
-    call.end_reason, call.end_detail = reason.value, detail[:300]
-    call.input_tokens, call.output_tokens = usage.input_tokens, usage.output_tokens
-    call.total_tokens = usage.total_tokens
+    call_sid, answered_at = Call.objects.values_list("call_sid", "answered_at").get(pk=call_id)
+    now = timezone.now()
+    # One UPDATE of only what this step decides, and only while the call is open: the carrier's
+    # status callback and the machine verdict land meanwhile, from other processes, and a
+    # read-modify-save would write back their fields as read here.
+    values: dict[str, object] = {
+        "ended_at": now,
+        "status": CallStatus.FAILED if reason in FAILED_REASONS else CallStatus.COMPLETED,
+        "end_reason": reason.value,
+        "end_detail": detail[:300],
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+    if answered_at:
+        values["duration_seconds"] = int((now - answered_at).total_seconds())
     if reason == EndReason.VOICEMAIL_LEFT:
-        call.outcome = CallOutcome.VOICEMAIL_LEFT
-    # Only what this step decides: a full save would write back the row as read above, over what
-    # others wrote since (the status callback's carrier status, a summary of an earlier run).
-    call.save(update_fields=FINISH_FIELDS)
-    logger.info("call %s ended: %s %s", call.call_sid, reason.value, detail)
+        values["outcome"] = CallOutcome.VOICEMAIL_LEFT
+    if not Call.objects.filter(pk=call_id, ended_at=None).update(**values):
+        return  # already finished (or closed as stale)
+    logger.info("call %s ended: %s %s", call_sid, reason.value, detail)
+    if not answered_at:
+        logger.warning("call %s ended without a stream start: no duration, so no carrier minutes", call_sid)
     # Outbound's attempts, the cost ledger, the summary: once the row is committed, on a worker (wrap_up.py).
-    transaction.on_commit(partial(wrap_up_enqueue, call_id=call.pk, ended=ended))
+    transaction.on_commit(partial(wrap_up_enqueue, call_id=call_id, ended=ended))
 
 
 def call_request_hangup(*, call_sid: str, username: str) -> bool:
@@ -366,24 +367,27 @@ def calls_close_stale(*, now: datetime | None = None, everything: bool = False) 
 
 def carrier_status_record(*, call_sid: str, status: str, duration: str | None) -> bool:
     """Store the carrier's final status and duration. False when the call is unknown."""
-    call = Call.objects.filter(call_sid=call_sid).first()
+    call = Call.objects.filter(call_sid=call_sid).only("pk", "direction").first()
     if call is None:
         return False
-    call.carrier_status = status[:32]
+    # Conditional UPDATEs, not a read-modify-save: the callback often lands while the bridge ends
+    # the call, and writing back the status and end as read here would reopen it.
+    values: dict[str, object] = {"carrier_status": status[:32]}
     if duration and duration.isdigit():
-        call.duration_seconds = int(duration)
-    if call.status == CallStatus.CONNECTING and status in {"completed", "busy", "failed", "no-answer", "canceled"}:
-        # The stream never started; a live call is finalised by its bridge instead.
-        call.ended_at = timezone.now()
-        call.status = CallStatus.FAILED
+        values["duration_seconds"] = int(duration)
     if call.direction == CallDirection.OUTBOUND and status in CARRIER_OUTCOMES:
-        call.outcome = CARRIER_OUTCOMES[status]
-    # Only its own fields: the callback often lands while the post-call steps write the summary.
-    call.save(update_fields=["carrier_status", "duration_seconds", "ended_at", "status", "outcome"])
+        values["outcome"] = CARRIER_OUTCOMES[status]
+    Call.objects.filter(pk=call.pk).update(**values)
+    if status in CARRIER_FINAL_STATUSES:
+        # The stream never started; a live call is finalised by its bridge instead.
+        Call.objects.filter(pk=call.pk, status=CallStatus.CONNECTING).update(
+            ended_at=timezone.now(), status=CallStatus.FAILED
+        )
     transaction.on_commit(partial(call_settled.send, sender=Call, call_id=call.pk))
     return True
 
 
+CARRIER_FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 # The carrier's final status of an outbound call nobody (and no machine) answered.
 CARRIER_OUTCOMES = {
     "busy": CallOutcome.BUSY,
