@@ -14,7 +14,7 @@ from calls.simulator import CallScript, SimulatedCall
 from calls.standin import RealtimeStandin
 from calls.standin.text_api import TextApiStandin
 
-from .servers import celery_worker, daphne_server, free_port, manage, server_env
+from .servers import celery_worker, daphne_server, free_port, manage, migrate, server_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
@@ -52,7 +52,7 @@ def stack(tmp_path_factory, redis_url):
         EMAIL_URL=f"filemail:///{workdir / 'mail'}",  # four slashes: an absolute path
         POSTCALL_RETRY_DELAY="0.2",
     )
-    manage(env, "migrate", "--noinput")
+    migrate(env)
     manage(env, "seed_demo")  # the demo agent emails staff@example.com and extracts three fields
     with daphne_server(env, port) as daphne, celery_worker(env) as worker:
         yield Stack(f"http://127.0.0.1:{port}", workdir, daphne, worker, standin_port=standin_port, text_port=text_port)

@@ -15,7 +15,7 @@ from calls.simulator.twilio_rest import FakeTwilioRest
 from calls.simulator.webhook import sign
 from tests.postcall_helpers import threaded_text_api
 
-from .servers import celery_worker, daphne_server, free_port, manage, server_env
+from .servers import celery_worker, daphne_server, free_port, manage, migrate, server_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
@@ -60,7 +60,7 @@ def stack(tmp_path_factory, redis_url):
             SMS_RETRY_DELAY="0.2",
             SMS_MAX_RETRIES="1",
         )
-        manage(env, "migrate", "--noinput")
+        migrate(env)
         manage(env, "seed_demo")  # SMS replies on +15005550006 for allowlisted senders
         with daphne_server(env, port), celery_worker(env) as worker:
             stack = Stack(f"http://127.0.0.1:{port}", workdir, twilio, worker)

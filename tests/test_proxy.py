@@ -30,6 +30,7 @@ from .servers import (
     daphne_proxied_command,
     free_port,
     manage,
+    migrate,
     nginx_server,
     server_env,
 )
@@ -84,7 +85,7 @@ def site(tmp_path_factory, redis_url) -> Iterator[Site]:
         DJANGO_SUPERUSER_USERNAME=LOGIN[0],
         DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
     )
-    manage(env, "migrate", "--noinput")
+    migrate(env)
     manage(env, "seed_demo")
     database = workdir / "e2e.sqlite3"
     with (
