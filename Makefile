@@ -16,10 +16,10 @@ $(VENV)/installed: requirements.txt
 demo: $(VENV)/installed
 	./scripts/demo.sh
 
-# Two passes at once (tests/run_all.py), each ending with pytest's own summary line: the whole
-# suite on SQLite (the embedded default), and the database-dependent suites on a throwaway
-# PostgreSQL cluster (tests/postgres_run.py; one line saying it is skipped when PostgreSQL is not
-# installed; a failure with REQUIRE_POSTGRES=1), whose output is printed after the SQLite pass's.
+# Five pytest processes at once (tests/run_all.py), each ending with pytest's own summary line:
+# the whole suite on SQLite (the embedded default) and the database-dependent suites on throwaway
+# PostgreSQL clusters (tests/postgres_run.py; one line saying each is skipped when PostgreSQL is
+# not installed; a failure with REQUIRE_POSTGRES=1), split into the end-to-end tests and the rest.
 test: $(VENV)/installed
 	$(PY) -m tests.run_all
 
