@@ -191,6 +191,8 @@ def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
     # Outbound: the agent waits for the person's hello or the carrier's verdict (README, Outbound calls).
     greet_first, greeting = agent.first_speaker == "agent" and not outbound, agent_greeting(agent, call.caller)
     if call.phone_number is not None:
+        if call.phone_number.agent_id == agent.pk:
+            call.phone_number.agent = agent  # the same row: not fetched again
         record, notice = call.phone_number.recording_wanted()
     else:
         record, notice = agent.record_calls, agent.record_calls and agent.recording_notice
