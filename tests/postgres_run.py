@@ -20,10 +20,13 @@ from tests.servers import ROOT, postgres_bindir, postgres_cluster
 # Left to the SQLite pass, where the engine makes no difference: the sans-io core, wire formats,
 # signatures and the carriers' REST fakes, the stand-ins, TLS and the proxy, Redis, the server's
 # start; and processes that keep a SQLite file of their own (the benchmark's, the post-call stack's).
+# Also the server and the command that only repeat test_e2e's calls: uvicorn instead of daphne, and
+# `simulate_call`'s printing (test_e2e runs those calls on PostgreSQL).
 SQLITE_PASS_ONLY = [
     *("test_bridge_*.py", "test_hardening.py", "test_*_wire.py", "test_*_signatures.py", "test_*_control.py"),
     *("test_standin.py", "test_text_standin.py", "test_tls.py", "test_proxy*.py", "test_redis_layer.py"),
     *("test_server_start.py", "test_bench.py", "test_e2e_postcall.py", "test_e2e_sms.py"),
+    *("test_uvicorn.py", "test_simulator_command.py"),
 ]
 SUITES = ["tests", *(f"--ignore-glob=tests/{pattern}" for pattern in SQLITE_PASS_ONLY)]
 EXCLUDE = "not browser"  # slow, and nothing in them depends on the engine
