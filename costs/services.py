@@ -55,7 +55,15 @@ def call_cost_record(
         },
     )
     call_cost_price(cost=cost)
-    logger.info("call %s priced: %s", cost.call.call_sid, cost.total)
+    logger.info(
+        "call %s priced: %s (carrier %s for %d min of %s s%s)",
+        cost.call.call_sid,
+        cost.total,
+        cost.carrier_cost,
+        cost.billed_minutes,
+        cost.call.duration_seconds,
+        f"; unpriced: {cost.unpriced}" if cost.unpriced else "",
+    )
     return cost
 
 
