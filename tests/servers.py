@@ -285,7 +285,7 @@ def e2e_database_url(workdir: Path) -> str:
 
 def migrate(env: dict[str, str]) -> None:
     """`manage.py migrate` for a server's database. A new one is a copy of a database this test
-    process migrated once: migrating takes some 5 s of CPU, and each pass starts some 20 servers."""
+    process migrated once: migrating takes some 5 s of CPU, and every end-to-end module starts a server."""
     url = env["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
