@@ -8,8 +8,9 @@ second half is every other module, new ones included). On two cores the five tog
 little longer than the longest alone.
 
 The first pass's output streams; the others' is held and printed after it, in order. The exit
-status is the first failure's. A pass that selects no test (pytest's status 5, when arguments
-name only tests of the other half) is no failure.
+status is the first failure's. Arguments go to every pass, but a named test file only to the
+half it belongs to; a pass that selects no test (pytest's status 5) is no failure, unless none
+selects any. An `-m` of your own replaces each pass's.
 """
 
 from __future__ import annotations
@@ -36,32 +37,62 @@ def _only(names: set[str]) -> list[str]:
     return [f"--ignore=tests/{name}" for name in MODULES if name not in names]
 
 
-PASSES = [
-    ("SQLite pass: all but the end-to-end tests", ["pytest", "-m", "not e2e"]),
-    ("SQLite pass: the end-to-end tests, first half", ["pytest", "-m", "e2e", *_only(E2E_FIRST_HALF)]),
-    ("SQLite pass: the end-to-end tests, second half", ["pytest", "-m", "e2e", *_only(set(MODULES) - E2E_FIRST_HALF)]),
+SECOND_HALF = set(MODULES) - E2E_FIRST_HALF
+PASSES: list[tuple[str, list[str], set[str] | None]] = [
+    ("SQLite pass: all but the end-to-end tests", ["pytest", "-m", "not e2e"], None),
+    ("SQLite pass: the end-to-end tests, first half", ["pytest", "-m", "e2e"], E2E_FIRST_HALF),
+    ("SQLite pass: the end-to-end tests, second half", ["pytest", "-m", "e2e"], SECOND_HALF),
     # tests.postgres_run leaves the browser tests out; a later -m replaces its own.
-    ("PostgreSQL pass: all but the end-to-end tests", ["tests.postgres_run", "-m", "not e2e and not browser"]),
-    ("PostgreSQL pass: the end-to-end tests", ["tests.postgres_run", "-m", "e2e and not browser"]),
+    ("PostgreSQL pass: all but the end-to-end tests", ["tests.postgres_run", "-m", "not e2e and not browser"], None),
+    ("PostgreSQL pass: the end-to-end tests", ["tests.postgres_run", "-m", "e2e and not browser"], None),
 ]
 
 
+def _test_file(arg: str) -> str | None:
+    path = ROOT / arg.split("::")[0]
+    return path.name if path.is_file() and path.parent == ROOT / "tests" else None
+
+
+def pass_arguments(half: set[str] | None, argv: list[str]) -> list[str] | None:
+    """A pass's share of `argv`: the named test files of its half (pytest never ignores a named
+    file), or the --ignore list of the other half when none is named. None: nothing named is its."""
+    if half is None:
+        return argv
+    if not any(_test_file(arg) for arg in argv):
+        return [*_only(half), *argv]
+    mine = [arg for arg in argv if _test_file(arg) in (None, *half)]
+    return mine if any(_test_file(arg) for arg in mine) else None
+
+
 def main(argv: list[str]) -> int:
-    (first_title, first), *rest = PASSES
+    (first_title, first, _), *rest = PASSES
     with ExitStack() as files:
-        outputs = [files.enter_context(tempfile.TemporaryFile(mode="w+")) for _ in rest]
-        held = [
-            subprocess.Popen([sys.executable, "-m", *command, *argv], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-            for (_, command), out in zip(rest, outputs, strict=True)
-        ]
+        held = []
+        for _, command, half in rest:
+            arguments = pass_arguments(half, argv)
+            if arguments is None:
+                held.append(None)
+                continue
+            out = files.enter_context(tempfile.TemporaryFile(mode="w+"))
+            process = subprocess.Popen(
+                [sys.executable, "-m", *command, *arguments], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            )
+            held.append((process, out))
         print(f"=== {first_title} (the other {len(rest)} passes run beside it; their output follows) ===", flush=True)
         statuses = [subprocess.call([sys.executable, "-m", *first, *argv], cwd=ROOT)]
-        for (title, _), process, out in zip(rest, held, outputs, strict=True):
+        for (title, _, _), running in zip(rest, held, strict=True):
+            if running is None:
+                print(f"=== {title}: none of the files named is in it ===", flush=True)
+                statuses.append(NO_TESTS_COLLECTED)
+                continue
+            process, out = running
             statuses.append(process.wait())
             out.seek(0)
             print(f"=== {title} ===", flush=True)
             sys.stdout.write(out.read())
             sys.stdout.flush()
+    if all(status == NO_TESTS_COLLECTED for status in statuses):
+        return NO_TESTS_COLLECTED  # nothing anywhere matched what was asked
     return next((status for status in statuses if status not in (0, NO_TESTS_COLLECTED)), 0)
 
 

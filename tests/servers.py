@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import secrets
@@ -311,7 +312,9 @@ def _migrated_template(env: dict[str, str], engine: str) -> str:
         if engine == "sqlite":
             import sqlite3
 
-            path = Path(tempfile.mkdtemp(prefix="migrated-")) / "template.sqlite3"
+            directory = tempfile.mkdtemp(prefix="migrated-")
+            atexit.register(shutil.rmtree, directory, ignore_errors=True)
+            path = Path(directory) / "template.sqlite3"
             manage({**env, "DATABASE_URL": f"sqlite:///{path}"}, "migrate", "--noinput")
             with sqlite3.connect(path) as db:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the one file that is copied
@@ -319,7 +322,7 @@ def _migrated_template(env: dict[str, str], engine: str) -> str:
         else:
             import psycopg
 
-            name = f"e2e_template_{os.getpid()}"
+            name = f"e2e_template_{os.getpid()}_{secrets.token_hex(4)}"  # pids are reused
             with psycopg.connect(f"{engine}/postgres", autocommit=True) as db:
                 db.execute(f"CREATE DATABASE {name}")
             manage({**env, "DATABASE_URL": f"{engine}/{name}"}, "migrate", "--noinput")
