@@ -32,26 +32,43 @@ def recording_begin(*, call_id: int, spool_path: str) -> Recording:
 
 
 def recording_store(*, call_id: int) -> Recording | None:
-    """Move the call's spool into the recordings storage; once (a stored recording is left alone)."""
-    recording = Recording.objects.select_related("call").filter(call_id=call_id).first()
-    if recording is None or recording.status != RecordingStatus.RECORDING:
-        return recording
-    spool = Path(recording.spool_path)
+    """Move the call's spool into the recordings storage; once (a stored recording is left alone).
+
+    It runs at every call's end, in the media server: the fields it needs, not two whole rows,
+    and one UPDATE of what it decides.
+    """
+    found = (
+        Recording.objects.filter(call_id=call_id)
+        .values_list("pk", "status", "spool_path", "call__call_sid", "call__started_at")
+        .first()
+    )
+    if found is None:
+        return None
+    pk, status, spool_path, call_sid, started_at = found
+    if status != RecordingStatus.RECORDING:
+        return Recording.objects.get(pk=pk)
+    spool = Path(spool_path)
     if not spool.exists():
-        logger.warning("recording of call %s: spool %s is gone", recording.call.call_sid, spool)
-        recording.delete()
+        logger.warning("recording of call %s: spool %s is gone", call_sid, spool)
+        Recording.objects.filter(pk=pk).delete()
         return None
     with spool.open("rb") as source:
-        recording.duration_ms = _duration_ms(source)
+        duration_ms = _duration_ms(source)
         source.seek(0)
-        name = f"{recording.call.started_at:%Y/%m}/{get_valid_filename(recording.call.call_sid)}.wav"
-        recording.file.save(name, File(source), save=False)
-    recording.size_bytes = spool.stat().st_size
-    recording.status, recording.stored_at = RecordingStatus.STORED, timezone.now()
-    recording.save()
+        field = Recording._meta.get_field("file")
+        name = field.generate_filename(None, f"{started_at:%Y/%m}/{get_valid_filename(call_sid)}.wav")
+        name = field.storage.save(name, File(source), max_length=field.max_length)
+    stored = {
+        "file": name,
+        "duration_ms": duration_ms,
+        "size_bytes": spool.stat().st_size,
+        "status": RecordingStatus.STORED,
+        "stored_at": timezone.now(),
+    }
+    Recording.objects.filter(pk=pk).update(**stored)
     spool.unlink()
-    logger.info("recording of call %s stored (%d ms)", recording.call.call_sid, recording.duration_ms)
-    return recording
+    logger.info("recording of call %s stored (%d ms)", call_sid, duration_ms)
+    return Recording(pk=pk, call_id=call_id, spool_path=spool_path, **stored)
 
 
 def _duration_ms(source) -> int:
