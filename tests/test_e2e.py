@@ -92,7 +92,10 @@ async def test_barge_in_over_the_greeting_truncates_to_what_the_caller_heard(ser
     assert clear.was_playing
     (truncate,) = model.truncates
     greeting_item = truncate["item_id"]
-    assert abs(truncate["audio_end_ms"] - clear.played_ms_at_clear) <= 20, (truncate, clear)
+    # The caller plays on while the clear is on its way: the truncate is behind what had played when
+    # the clear arrived by the clear's transit (one 20 ms frame; 60 ms on a loaded machine, as when
+    # CI's five passes share two cores and one run saw 21), and never a frame ahead of it.
+    assert -20 <= clear.played_ms_at_clear - truncate["audio_end_ms"] <= 60, (truncate, clear)
     assert clear.received_within_window_bytes == 0  # no stale audio after the clear
     role, text, full_text, interrupted, heard_ms = server.transcript(call.call_sid)[0]
     assert (role, interrupted, full_text) == ("agent", 1, CLIP_TEXT["greeting"])
