@@ -92,10 +92,11 @@ async def test_barge_in_over_the_greeting_truncates_to_what_the_caller_heard(ser
     assert clear.was_playing
     (truncate,) = model.truncates
     greeting_item = truncate["item_id"]
-    # The caller plays on while the clear is on its way: the truncate is behind what had played when
-    # the clear arrived by the clear's transit (one 20 ms frame; 60 ms on a loaded machine, as when
-    # CI's five passes share two cores and one run saw 21), and never a frame ahead of it.
-    assert -20 <= clear.played_ms_at_clear - truncate["audio_end_ms"] <= 60, (truncate, clear)
+    # Never ahead of what the caller had played when the clear arrived (by more than a frame): a
+    # truncate at what was sent, not heard, would be. Behind it by the clear's transit and both
+    # sides' scheduling, which a loaded machine stretches (CI's five passes on two cores: 21 and
+    # 66 ms), so that side is bounded loosely; tests/test_bridge_barge_in.py asserts it exactly.
+    assert -20 <= clear.played_ms_at_clear - truncate["audio_end_ms"] <= 250, (truncate, clear)
     assert clear.received_within_window_bytes == 0  # no stale audio after the clear
     role, text, full_text, interrupted, heard_ms = server.transcript(call.call_sid)[0]
     assert (role, interrupted, full_text) == ("agent", 1, CLIP_TEXT["greeting"])
