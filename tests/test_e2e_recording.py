@@ -91,7 +91,9 @@ async def test_a_recorded_call_holds_the_caller_and_what_the_caller_heard(server
     assert began >= 0 and set(heard[:began]) == {0}
     heard_greeting = common_prefix(heard[began:], greeting)
     clear = result.clears[0]
-    assert abs(heard_greeting / SAMPLES_PER_MS - clear.played_ms_at_clear) <= 60, (heard_greeting, clear)
+    # Behind what the caller had played when the clear arrived by its transit and scheduling, which
+    # a loaded machine stretches (as test_e2e's barge-in); never far ahead of it.
+    assert -60 <= clear.played_ms_at_clear - heard_greeting / SAMPLES_PER_MS <= 250, (heard_greeting, clear)
     assert heard_greeting < len(greeting) - 8000  # at least a second of it was sent but never heard
     # ...then silence from the clear until the next answer, which is heard whole.
     cleared_at = began + heard_greeting
