@@ -389,7 +389,9 @@ def carrier_status_record(*, call_sid: str, status: str, duration: str | None) -
     return True
 
 
+# The carrier's statuses that mean the call is over (a call whose stream never started is ended by them).
 CARRIER_FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+
 # The carrier's final status of an outbound call nobody (and no machine) answered.
 CARRIER_OUTCOMES = {
     "busy": CallOutcome.BUSY,
