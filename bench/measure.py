@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +19,8 @@ def cpu_seconds(pid: int | str = "self") -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process and its live descendants (a Celery worker's tasks run in its children)."""
+def descendants(pid: int) -> set[int]:
+    """The live processes started by `pid`, and by them in turn."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -32,8 +32,17 @@ def tree_cpu_seconds(pid: int) -> float:
         more = {child for child, parent in parents.items() if parent in family} - family
         family |= more
         grew = bool(more)
+    return family - {pid}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its live descendants (a Celery worker's tasks run in its children)."""
+    return sum_cpu_seconds({pid, *descendants(pid)})
+
+
+def sum_cpu_seconds(pids: Iterable[int]) -> float:
     total = 0.0
-    for member in family:
+    for member in pids:
         try:
             total += cpu_seconds(member)
         except OSError:
@@ -74,8 +83,8 @@ def percentile(values: list[float], q: float) -> float:
 class CpuSamples:
     """(monotonic time, CPU seconds) of one process, taken every 250 ms or only at the ends."""
 
-    pid: int | str  # or "self"
-    read: Callable[[int | str], float] = cpu_seconds  # tree_cpu_seconds for a process and its children
+    pid: int | str | tuple[int, ...]  # or "self"; a tuple with read=sum_cpu_seconds
+    read: Callable[..., float] = cpu_seconds  # tree_cpu_seconds for a process and its children
     points: list[tuple[float, float]] = field(default_factory=list)
 
     def take(self) -> None:

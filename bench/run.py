@@ -55,12 +55,14 @@ from bench.loadgen import BenchCall, CallTiming
 from bench.measure import (
     CpuSamples,
     LevelMeasure,
+    descendants,
     measure,
     per_second,
     percentile,
     reference_cpu_ms,
     rss_mib,
     stalls_by_second,
+    sum_cpu_seconds,
     tree_cpu_seconds,
 )
 from calls.audio import load_clip
@@ -72,6 +74,7 @@ class Servers:
     standin: processes.StandinProcess
     port: int
     celery: subprocess.Popen | None
+    server_pids: tuple[int, ...] = ()  # the server and its database worker processes (--db-processes)
 
 
 @dataclass
@@ -116,7 +119,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
         others["celery worker"] = CpuSamples(servers.celery.pid, tree_cpu_seconds)
     reference_ms = reference_cpu_ms()
     gc.freeze()  # the load generator's own start-up: no full collection walks it during the level
-    rss_peak, samples, lag = 0.0, CpuSamples(servers.daphne.pid), LoopLag()
+    rss_peak, samples, lag = 0.0, CpuSamples(servers.server_pids, sum_cpu_seconds), LoopLag()
     for meter in (samples, *others.values()):
         meter.take()
     lag.start()
@@ -129,7 +132,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
 
     tasks = [asyncio.create_task(staggered(i, c)) for i, c in enumerate(calls)]
     while not all(t.done() for t in tasks):
-        rss_peak = max(rss_peak, rss_mib(servers.daphne.pid))
+        rss_peak = max(rss_peak, sum(rss_mib(pid) for pid in servers.server_pids))
         for meter in (samples, *fixed.values()):
             meter.take()
         await asyncio.wait(tasks, timeout=0.25)
@@ -283,6 +286,9 @@ async def main() -> None:
     parser.add_argument(
         "--server", choices=sorted(processes.SERVERS), default="daphne", help="the ASGI server (README, Production)"
     )
+    parser.add_argument(
+        "--db-processes", type=int, default=0, help="CALL_DB_PROCESSES: live calls' database work in N processes"
+    )
     parser.add_argument("--embedded", action="store_true", help="no Redis or Celery even if redis-server exists")
     parser.add_argument(
         "--floor", action="store_true", help="serve bench/floor_app.py: the same traffic, no product behind it"
@@ -307,6 +313,7 @@ async def main() -> None:
                 started.append(redis[0])
             port = processes.free_port()
             env = processes.server_env(workdir, port, standin, redis[1] if redis else "")
+            env["CALL_DB_PROCESSES"] = str(args.db_processes)
             if not args.floor:
                 callers = max(args.arrival.calls(level) for level in levels)
                 processes.prepare_database(env, callers, recording=not args.no_recording)
@@ -316,9 +323,10 @@ async def main() -> None:
             app = processes.FLOOR_APP if args.floor else processes.PRODUCT_APP
             daphne = processes.start_server(env, port, workdir / "server.log", app, args.server)
             started.append(daphne)
-            await wait_ready(port)
-            idle_rss = rss_mib(daphne.pid)
-            servers = Servers(daphne, standin, port, celery)
+            await wait_ready(port)  # the database workers, if any, were started before the port opened
+            server_pids = (daphne.pid, *sorted(descendants(daphne.pid)))
+            idle_rss = sum(rss_mib(pid) for pid in server_pids)
+            servers = Servers(daphne, standin, port, celery, server_pids)
             results = [await run_level(n, args, servers) for n in levels]
         finally:
             for process in reversed(started):
@@ -328,6 +336,8 @@ async def main() -> None:
     if args.floor:
         shape = "the floor: bench/floor_app.py, the same traffic with no product behind it"
     shape = f"{args.server}; {shape}"
+    if args.db_processes:
+        shape += f"; database work of live calls in {args.db_processes} processes (CPU and RSS included)"
     report(results, idle_rss, args, shape)
 
 

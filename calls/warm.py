@@ -16,6 +16,7 @@ import logging
 
 from agents.hold import default_hold_chunks
 from calls.postcall.llm import preload_client
+from voiceagent.db import worker_processes_start
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,11 @@ def warm_up() -> None:
         _load()
     except Exception as exc:  # e.g. a malformed proxy variable that only the text API reads
         logger.warning("call machinery not preloaded (%s): the first calls will load it", type(exc).__name__)
+    try:
+        if workers := worker_processes_start():
+            logger.info("database work of live calls runs in %d worker processes: %s", len(workers), workers)
+    except Exception as exc:  # each call's database work will fail, and be logged, the same way
+        logger.error("the database worker processes did not start (%s)", type(exc).__name__)
 
 
 def _load() -> None:

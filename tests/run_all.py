@@ -28,7 +28,7 @@ NO_TESTS_COLLECTED = 5
 E2E_FIRST_HALF = {
     *("test_admin_browser.py", "test_admin_browser_outbound.py", "test_backoffice_browser.py"),
     *("test_recordings_browser.py", "test_sms_browser.py", "test_proxy.py", "test_tls.py"),
-    *("test_e2e_postcall.py", "test_e2e_sms.py"),
+    *("test_e2e_postcall.py", "test_e2e_sms.py", "test_e2e_db_processes.py"),
 }
 MODULES = sorted(path.name for path in (ROOT / "tests").glob("test_*.py"))
 

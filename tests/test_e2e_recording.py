@@ -15,10 +15,10 @@ from calls.simulator import CallScript, SimulatedCall
 from calls.standin import RealtimeStandin
 
 from .servers import PLIVO_E2E_TOKEN, CallServer, call_server, celery_worker
+from .test_e2e import AUTH_TOKEN  # one token, so that test_e2e_db_processes.py serves both modules' tests
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
-AUTH_TOKEN = "e2e-recording-token"
 SAMPLES_PER_MS = 8
 
 

@@ -1,18 +1,112 @@
-"""Database work from async code, for every app (the project's base layer: it imports no app)."""
+"""Database work from async code, for every app (the project's base layer: it imports no app).
+
+By default it runs on the server's thread pool. With `CALL_DB_PROCESSES` set it runs in that many
+worker processes instead (README, *Production*). In threads, the ORM's Python holds the GIL the
+event loop needs for every socket call, and CPython hands the GIL over only every 5 ms: when fifty
+calls start or end together, the audio of the calls still talking waits behind their set-up and
+their last writes (README, *Benchmark*, issue #17). A process has a GIL of its own.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 def off_loop(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Run `function` on the thread pool with fresh database connections.
+    """Run `function` with fresh database connections, off the event loop.
 
     Not Channels' default single "thread-sensitive" thread: every sync view shares that one,
     so under load a call's token check or transcript write would queue behind other calls'
     webhooks, and the frames behind it would wait too.
+
+    In worker processes, `function` must be importable by name and its arguments and result
+    picklable: the call's services are plain functions of ids, strings and dataclasses.
     """
+    if settings.CALL_DB_PROCESSES:
+        return partial(_in_worker_process, function)
     return database_sync_to_async(function, thread_sensitive=False)
+
+
+async def _in_worker_process(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    job = partial(_run_with_fresh_connections, function, args, kwargs)
+    pool = _workers.pool()
+    try:
+        return await asyncio.get_running_loop().run_in_executor(pool, job)
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): the standard pool refuses all work from then
+        # on. Start a new one so this call and the others go on, and run the job there once.
+        logger.warning("a database worker process died; starting new ones (running %s again)", function.__name__)
+        return await asyncio.get_running_loop().run_in_executor(_workers.replace(pool), job)
+
+
+def _run_with_fresh_connections(function: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
+    """In a worker process: what `database_sync_to_async` does around a function in a thread."""
+    from django.db import close_old_connections
+
+    close_old_connections()
+    try:
+        return function(*args, **kwargs)
+    finally:
+        close_old_connections()
+
+
+def _worker_start() -> None:
+    """A fresh interpreter (spawned, not forked from a process with threads and open sockets)."""
+    import django
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
+    django.setup()
+
+
+class _WorkerProcesses:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    settings.CALL_DB_PROCESSES,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_start,
+                )
+            return self._pool
+
+    def replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+        return self.pool()
+
+    def start(self) -> list[int]:
+        """Start every worker now, at server start, rather than with the first calls: each one
+        imports Django and the apps (about a second of CPU). Returns their process ids."""
+        pool = self.pool()
+        # A spawning pool starts a worker for each job submitted while none is idle: all of them here.
+        wait([pool.submit(os.getpid) for _ in range(settings.CALL_DB_PROCESSES)])
+        return sorted(pool._processes)  # the executor's own table of its workers (CPython 3.9+)
+
+
+_workers = _WorkerProcesses()
+
+
+def worker_processes_start() -> list[int]:
+    """Start `CALL_DB_PROCESSES` worker processes now; [] when database work runs in threads."""
+    return _workers.start() if settings.CALL_DB_PROCESSES else []

@@ -88,6 +88,10 @@ STREAM_TOKEN_MAX_AGE = env.int("STREAM_TOKEN_MAX_AGE", default=60)
 REALTIME_CONNECT_TIMEOUT = env.float("REALTIME_CONNECT_TIMEOUT", default=5.0)
 # An accepted media stream must send its `start` within this long, or it is closed and recorded.
 STREAM_START_TIMEOUT = env.float("STREAM_START_TIMEOUT", default=5.0)
+# Database work of live calls (the stream's claim, transcripts, the call's end, the recording)
+# in this many worker processes per server process instead of its threads, where the ORM's Python
+# competes with the audio for the GIL (voiceagent/db.py; README, *Production*). 0: threads.
+CALL_DB_PROCESSES = env.int("CALL_DB_PROCESSES", default=0)
 # Twilio's REST API (hang-up, transfer); tests and the simulator point it at a local fake.
 TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com").rstrip("/")
 TWILIO_API_TIMEOUT = env.float("TWILIO_API_TIMEOUT", default=10.0)

@@ -1,0 +1,90 @@
+"""Live calls' database work in worker processes (`CALL_DB_PROCESSES`, voiceagent/db.py).
+
+Here: the pool itself, and that what crosses it (a call's setup with its tools) survives the trip.
+tests/test_e2e_db_processes.py carries whole calls through a daphne that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+
+import pytest
+
+from voiceagent import db
+
+
+@pytest.fixture
+def workers(settings, monkeypatch):
+    """Two worker processes of a pool of this test's own, shut down after it."""
+    settings.CALL_DB_PROCESSES = 2
+    own = db._WorkerProcesses()
+    monkeypatch.setattr(db, "_workers", own)
+    yield own
+    own.pool().shutdown(wait=True, cancel_futures=True)
+
+
+def parent_and_own_pid(parent: int) -> tuple[int, int]:
+    return parent, os.getpid()
+
+
+def refuse(*, why: str) -> None:
+    raise ValueError(why)
+
+
+async def test_the_work_runs_in_another_process_with_its_arguments_and_result(workers):
+    started = db.worker_processes_start()
+    assert len(started) == 2 and os.getpid() not in started
+
+    parent, worker = await db.off_loop(parent_and_own_pid)(os.getpid())
+    assert parent == os.getpid() and worker in started
+
+
+async def test_an_error_in_the_work_reaches_the_caller_as_itself(workers):
+    with pytest.raises(ValueError, match="no such call"):
+        await db.off_loop(refuse)(why="no such call")
+
+
+async def test_a_killed_worker_costs_no_work_the_pool_is_started_again(workers, caplog):
+    first = db.worker_processes_start()
+    for pid in first:
+        os.kill(pid, signal.SIGKILL)
+
+    _, worker = await db.off_loop(parent_and_own_pid)(0)  # on the broken pool: refused, then run on a new one
+    assert worker not in first
+    _, again = await db.off_loop(parent_and_own_pid)(0)
+    assert again not in first
+    assert "a database worker process died" in caplog.text
+
+
+async def test_without_the_setting_the_work_runs_in_this_process(settings):
+    settings.CALL_DB_PROCESSES = 0
+    assert db.worker_processes_start() == []
+    _, worker = await db.off_loop(parent_and_own_pid)(0)
+    assert worker == os.getpid()
+
+
+@pytest.mark.django_db
+def test_a_calls_setup_with_its_tools_survives_the_trip_back_from_a_worker(demo_number, demo_caller):
+    from calls import services
+    from tools.models import HttpTool, ToolSetting
+
+    agent = demo_number.agent
+    ToolSetting.objects.create(agent=agent, tool="end_call")
+    ToolSetting.objects.create(agent=agent, tool="take_message")
+    HttpTool.objects.create(
+        agent=agent,
+        name="order_status",
+        description="Look up an order",
+        parameters={"type": "object", "properties": {"id": {"type": "string"}}},
+        url_template="https://shop.example.com/orders/{id}",
+        allowed_hosts="shop.example.com",
+    )
+    services.call_receive(call_sid="CA-pickled", from_number=demo_caller.number, to_number=demo_number.number)
+    setup = services.bridge_setup(call_sid="CA-pickled")
+
+    back = pickle.loads(pickle.dumps(setup))
+    assert back == setup
+    assert set(back.toolbox.tools) == {"end_call", "take_message", "order_status"}
+    assert back.toolbox.tools["order_status"].handler.row.url_template == "https://shop.example.com/orders/{id}"

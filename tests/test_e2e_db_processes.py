@@ -1,0 +1,42 @@
+"""Live calls' database work in worker processes (`CALL_DB_PROCESSES`, README, *Production*), end to
+end: a real daphne with two such processes, channels-redis on a real redis-server and a Celery
+worker, the production shape.
+
+The tests are test_e2e.py's and test_e2e_recording.py's own, imported so pytest collects them here
+with this module's `server`: every claim, transcript, tool call, call end and stored recording
+below crossed from daphne to a worker process and back.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .servers import call_server, celery_worker
+from .test_e2e import AUTH_TOKEN, Server
+from .test_e2e import test_barge_in_over_the_greeting_truncates_to_what_the_caller_heard as test_barge_in  # noqa: F401
+from .test_e2e import test_refused_streams_never_open_a_model_session as test_refused_streams  # noqa: F401
+from .test_e2e import (  # noqa: F401
+    test_the_model_ends_the_call_with_a_tool_and_the_goodbye_is_heard_first as test_goodbye_then_hang_up,
+)
+from .test_e2e_recording import (  # noqa: F401
+    test_a_recorded_call_holds_the_caller_and_what_the_caller_heard as test_a_recorded_call,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.redis]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, redis_url):
+    workdir = tmp_path_factory.mktemp("e2e-db-processes")
+    env = {"CALL_DB_PROCESSES": "2", "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "REDIS_URL": redis_url}
+    with (
+        call_server(workdir, Server, **env) as server,
+        celery_worker(server.env) as worker,
+    ):
+        server.workdir, server.worker = workdir, worker
+        yield server
+
+
+def test_the_server_started_its_worker_processes_before_any_call(server):
+    output = server.process.output
+    assert output.wait_for("database work of live calls runs in 2 worker processes", 5), output.tail(80)
