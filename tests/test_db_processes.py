@@ -6,9 +6,14 @@ tests/test_e2e_db_processes.py carries whole calls through a daphne that uses it
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import select
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -33,12 +38,15 @@ def refuse(*, why: str) -> None:
     raise ValueError(why)
 
 
-async def test_the_work_runs_in_another_process_with_its_arguments_and_result(workers):
+async def test_the_work_runs_in_another_process_with_its_arguments_and_result(workers, settings):
     started = db.worker_processes_start()
     assert len(started) == 2 and os.getpid() not in started
 
     parent, worker = await db.off_loop(parent_and_own_pid)(os.getpid())
     assert parent == os.getpid() and worker in started
+    # Behind the server's audio in the CPU's queue.
+    niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, worker) == min(19, niceness + settings.BACKGROUND_NICENESS)
 
 
 async def test_an_error_in_the_work_reaches_the_caller_as_itself(workers):
@@ -88,3 +96,29 @@ def test_a_calls_setup_with_its_tools_survives_the_trip_back_from_a_worker(demo_
     assert back == setup
     assert set(back.toolbox.tools) == {"end_call", "take_message", "order_status"}
     assert back.toolbox.tools["order_status"].handler.row.url_template == "https://shop.example.com/orders/{id}"
+
+
+SERVER = """
+import django, json, sys, threading
+django.setup()
+from voiceagent.db import worker_processes_start
+print(json.dumps(worker_processes_start()), flush=True)
+threading.Event().wait()  # until killed
+"""
+
+
+def test_workers_of_a_server_killed_outright_exit_too():
+    """SIGKILL (the OOM killer) gives the server no chance to stop its workers; they notice."""
+    env = {**os.environ, "CALL_DB_PROCESSES": "2"}
+    server = subprocess.Popen([sys.executable, "-c", SERVER], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        workers = json.loads(server.stdout.readline())
+        watches = [os.pidfd_open(pid) for pid in workers if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(watches) == 2
+    finally:
+        server.kill()
+        server.wait()
+    for watch in watches:  # readable once that process has exited
+        readable, _, _ = select.select([watch], [], [], 15)
+        os.close(watch)
+        assert readable, "a database worker outlived its server"

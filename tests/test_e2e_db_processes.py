@@ -9,6 +9,9 @@ below crossed from daphne to a worker process and back.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from .servers import call_server, celery_worker
@@ -40,3 +43,24 @@ def server(tmp_path_factory, redis_url):
 def test_the_server_started_its_worker_processes_before_any_call(server):
     output = server.process.output
     assert output.wait_for("database work of live calls runs in 2 worker processes", 5), output.tail(80)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue  # it exited while we looked
+    return found
+
+
+def test_background_work_runs_below_the_server_in_the_cpu_queue(server):
+    """BACKGROUND_NICENESS (10): the database workers and Celery's worker yield the CPU to the audio."""
+    server_niceness = os.getpriority(os.PRIO_PROCESS, server.process.pid)
+    below = min(19, server_niceness + 10)
+    workers = [pid for pid in children(server.process.pid) if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+    assert len(workers) == 2
+    assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in workers] == [below, below]
+    assert os.getpriority(os.PRIO_PROCESS, server.worker.pid) == below

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +26,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
+SERVER_CHECK_S = 1.0
 
 
 def off_loop(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,12 +67,24 @@ def _run_with_fresh_connections(function: Callable[..., Any], args: tuple, kwarg
         close_old_connections()
 
 
-def _worker_start() -> None:
+def _worker_start(server: int) -> None:
     """A fresh interpreter (spawned, not forked from a process with threads and open sockets)."""
     import django
 
+    threading.Thread(target=_exit_with, args=(server,), name="server-watch", daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
+    # Below the server in the CPU's queue (BACKGROUND_NICENESS): when fifty calls end together,
+    # their writes can wait some milliseconds; the audio of the calls still talking cannot.
     django.setup()
+    os.nice(settings.BACKGROUND_NICENESS)
+
+
+def _exit_with(server: int) -> None:
+    """A server killed outright (SIGKILL, the OOM killer) would leave its workers blocked for ever
+    on a queue it shares with them: a worker whose server is gone exits."""
+    while os.getppid() == server:
+        time.sleep(SERVER_CHECK_S)
+    os._exit(0)
 
 
 class _WorkerProcesses:
@@ -85,6 +99,7 @@ class _WorkerProcesses:
                     settings.CALL_DB_PROCESSES,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_worker_start,
+                    initargs=(os.getpid(),),
                 )
             return self._pool
 

@@ -92,6 +92,9 @@ STREAM_START_TIMEOUT = env.float("STREAM_START_TIMEOUT", default=5.0)
 # in this many worker processes per server process instead of its threads, where the ORM's Python
 # competes with the audio for the GIL (voiceagent/db.py; README, *Production*). 0: threads.
 CALL_DB_PROCESSES = env.int("CALL_DB_PROCESSES", default=0)
+# How far below the media server background work runs in the CPU's queue (`nice`): Celery's worker
+# and the database worker processes. Under contention the audio of live calls goes first.
+BACKGROUND_NICENESS = env.int("BACKGROUND_NICENESS", default=10)
 # Twilio's REST API (hang-up, transfer); tests and the simulator point it at a local fake.
 TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com").rstrip("/")
 TWILIO_API_TIMEOUT = env.float("TWILIO_API_TIMEOUT", default=10.0)
