@@ -14,7 +14,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@worker_init.connect
 def _yield_the_cpu_to_live_calls(**_: object) -> None:
     """Post-call work runs below the media server in the CPU's queue (its pool inherits this).
 
@@ -25,3 +24,6 @@ def _yield_the_cpu_to_live_calls(**_: object) -> None:
     from django.conf import settings
 
     os.nice(settings.BACKGROUND_NICENESS)
+
+
+worker_init.connect(_yield_the_cpu_to_live_calls, weak=False)
