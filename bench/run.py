@@ -287,7 +287,7 @@ async def main() -> None:
         "--server", choices=sorted(processes.SERVERS), default="daphne", help="the ASGI server (README, Production)"
     )
     parser.add_argument(
-        "--db-processes", type=int, default=0, help="CALL_DB_PROCESSES: live calls' database work in N processes"
+        "--db-processes", type=int, default=0, help="CALL_DB_PROCESSES: the writes of live calls in N processes"
     )
     parser.add_argument("--embedded", action="store_true", help="no Redis or Celery even if redis-server exists")
     parser.add_argument(
@@ -337,7 +337,7 @@ async def main() -> None:
         shape = "the floor: bench/floor_app.py, the same traffic with no product behind it"
     shape = f"{args.server}; {shape}"
     if args.db_processes:
-        shape += f"; database work of live calls in {args.db_processes} processes (CPU and RSS included)"
+        shape += f"; the writes of live calls in {args.db_processes} database processes (CPU and RSS included)"
     report(results, idle_rss, args, shape)
 
 

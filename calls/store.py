@@ -1,7 +1,8 @@
 """Database writes for a live call, in order, off the audio path.
 
 The bridge queues writes and never awaits them, so a slow or locked database delays
-no audio frame. One writer task per call keeps them in order; `drain` waits for all.
+no audio frame. One writer task per call keeps them in order; `drain` waits for all. They run
+on the thread pool, or in the database worker processes (`CALL_DB_PROCESSES`, voiceagent/db.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.db import OperationalError
 
-from voiceagent.db import off_loop
+from voiceagent.db import off_process
 
 logger = logging.getLogger(__name__)
 RETRIES = 3
@@ -41,7 +42,7 @@ class CallStore:
     async def _write(self, write: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         for attempt in range(1, RETRIES + 1):
             try:
-                await off_loop(write)(**kwargs)
+                await off_process(write)(**kwargs)
                 return
             except OperationalError:  # SQLite "database is locked" under load: wait briefly, retry
                 if attempt == RETRIES:

@@ -8,6 +8,9 @@ its SDK (plivo's alone is 77 modules), the channel layer and the SQL compiler. L
 while calls were live, they held the GIL and stalled those calls' audio: bench/run.py showed up
 to 400 ms at 50 calls. Loaded here, they are also in `gc.freeze()`'s permanent generation
 (voiceagent/asgi.py), so no full collection while calls are live walks them again.
+
+With `CALL_DB_PROCESSES`, the database worker processes are started here too, each importing
+Django and the apps in its own interpreter before the first call writes.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def warm_up() -> None:
         logger.warning("call machinery not preloaded (%s): the first calls will load it", type(exc).__name__)
     try:
         if workers := worker_processes_start():
-            logger.info("database work of live calls runs in %d worker processes: %s", len(workers), workers)
+            logger.info("the writes of live calls run in %d database worker processes: %s", len(workers), workers)
     except Exception as exc:  # each call's database work will fail, and be logged, the same way
         logger.error("the database worker processes did not start (%s)", type(exc).__name__)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from calls.store import off_loop
 from tools.registry import JSON, ToolContext, ToolResult, builtin
+from voiceagent.db import off_loop
 
 from . import services
 

@@ -1,14 +1,13 @@
-"""Live calls' database work in worker processes (`CALL_DB_PROCESSES`, voiceagent/db.py).
+"""Live calls' queued writes in worker processes (`CALL_DB_PROCESSES`, voiceagent/db.py).
 
-Here: the pool itself, and that what crosses it (a call's setup with its tools) survives the trip.
-tests/test_e2e_db_processes.py carries whole calls through a daphne that uses it.
+Here: the pool itself, and a call's writer (`CallStore`) on it. tests/test_e2e_db_processes.py
+carries whole calls through a daphne that uses it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import pickle
 import select
 import signal
 import subprocess
@@ -42,7 +41,7 @@ async def test_the_work_runs_in_another_process_with_its_arguments_and_result(wo
     started = db.worker_processes_start()
     assert len(started) == 2 and os.getpid() not in started
 
-    parent, worker = await db.off_loop(parent_and_own_pid)(os.getpid())
+    parent, worker = await db.off_process(parent_and_own_pid)(os.getpid())
     assert parent == os.getpid() and worker in started
     # Behind the server's audio in the CPU's queue.
     niceness = os.getpriority(os.PRIO_PROCESS, 0)
@@ -51,7 +50,7 @@ async def test_the_work_runs_in_another_process_with_its_arguments_and_result(wo
 
 async def test_an_error_in_the_work_reaches_the_caller_as_itself(workers):
     with pytest.raises(ValueError, match="no such call"):
-        await db.off_loop(refuse)(why="no such call")
+        await db.off_process(refuse)(why="no such call")
 
 
 async def test_a_killed_worker_costs_no_work_the_pool_is_started_again(workers, caplog):
@@ -59,9 +58,9 @@ async def test_a_killed_worker_costs_no_work_the_pool_is_started_again(workers, 
     for pid in first:
         os.kill(pid, signal.SIGKILL)
 
-    _, worker = await db.off_loop(parent_and_own_pid)(0)  # on the broken pool: refused, then run on a new one
+    _, worker = await db.off_process(parent_and_own_pid)(0)  # on the broken pool: refused, then run on a new one
     assert worker not in first
-    _, again = await db.off_loop(parent_and_own_pid)(0)
+    _, again = await db.off_process(parent_and_own_pid)(0)
     assert again not in first
     assert "a database worker process died" in caplog.text
 
@@ -69,33 +68,27 @@ async def test_a_killed_worker_costs_no_work_the_pool_is_started_again(workers, 
 async def test_without_the_setting_the_work_runs_in_this_process(settings):
     settings.CALL_DB_PROCESSES = 0
     assert db.worker_processes_start() == []
-    _, worker = await db.off_loop(parent_and_own_pid)(0)
+    _, worker = await db.off_process(parent_and_own_pid)(0)
     assert worker == os.getpid()
 
 
-@pytest.mark.django_db
-def test_a_calls_setup_with_its_tools_survives_the_trip_back_from_a_worker(demo_number, demo_caller):
-    from calls import services
-    from tools.models import HttpTool, ToolSetting
+def append_line(*, path: str, text: str) -> None:
+    with open(path, "a") as file:
+        file.write(f"{os.getpid()} {text}\n")
 
-    agent = demo_number.agent
-    ToolSetting.objects.create(agent=agent, tool="end_call")
-    ToolSetting.objects.create(agent=agent, tool="take_message")
-    HttpTool.objects.create(
-        agent=agent,
-        name="order_status",
-        description="Look up an order",
-        parameters={"type": "object", "properties": {"id": {"type": "string"}}},
-        url_template="https://shop.example.com/orders/{id}",
-        allowed_hosts="shop.example.com",
-    )
-    services.call_receive(call_sid="CA-pickled", from_number=demo_caller.number, to_number=demo_number.number)
-    setup = services.bridge_setup(call_sid="CA-pickled")
 
-    back = pickle.loads(pickle.dumps(setup))
-    assert back == setup
-    assert set(back.toolbox.tools) == {"end_call", "take_message", "order_status"}
-    assert back.toolbox.tools["order_status"].handler.row.url_template == "https://shop.example.com/orders/{id}"
+async def test_a_calls_queued_writes_run_in_the_workers_in_order(workers, tmp_path):
+    from calls.store import CallStore
+
+    started = db.worker_processes_start()
+    store = CallStore()
+    for n in range(20):
+        store.put(append_line, path=str(tmp_path / "writes"), text=f"turn {n}")
+    await store.drain()
+
+    written = [line.split(" ", 1) for line in (tmp_path / "writes").read_text().splitlines()]
+    assert [text for _, text in written] == [f"turn {n}" for n in range(20)]
+    assert {int(pid) for pid, _ in written} <= set(started)
 
 
 SERVER = """

@@ -1,10 +1,10 @@
-"""Live calls' database work in worker processes (`CALL_DB_PROCESSES`, README, *Production*), end to
+"""Live calls' queued writes in worker processes (`CALL_DB_PROCESSES`, README, *Production*), end to
 end: a real daphne with two such processes, channels-redis on a real redis-server and a Celery
 worker, the production shape.
 
 The tests are test_e2e.py's and test_e2e_recording.py's own, imported so pytest collects them here
-with this module's `server`: every claim, transcript, tool call, call end and stored recording
-below crossed from daphne to a worker process and back.
+with this module's `server`: every transcript, event, tool call, call end and stored recording
+below was written by a worker process, from daphne's queue.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def server(tmp_path_factory, redis_url):
 
 def test_the_server_started_its_worker_processes_before_any_call(server):
     output = server.process.output
-    assert output.wait_for("database work of live calls runs in 2 worker processes", 5), output.tail(80)
+    assert output.wait_for("the writes of live calls run in 2 database worker processes", 5), output.tail(80)
 
 
 def children(pid: int) -> list[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import string
-from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -68,25 +67,17 @@ def _request(row: HttpTool, url: str, rest: JSON) -> JSON:
     return {"status": response.status_code, "body": payload, "truncated": truncated}
 
 
-@dataclass(frozen=True)
-class HttpCall:
-    """One HTTP tool's handler. A class, not a closure, so that a call's setup built in a database
-    worker process (voiceagent/db.py) can be pickled back to the bridge with its tools."""
+def http_tool(row: HttpTool) -> Tool:
+    """A registry Tool for a staff-defined HTTP tool."""
 
-    row: HttpTool
-
-    async def __call__(self, arguments: JSON, context: ToolContext) -> ToolResult:
-        url, rest = render_url(self.row.url_template, arguments)
+    async def call(arguments: JSON, context: ToolContext) -> ToolResult:
+        url, rest = render_url(row.url_template, arguments)
         host = (urlsplit(url).hostname or "").lower()
-        if host not in allowed_hosts(self.row):
+        if host not in allowed_hosts(row):
             return ToolResult({"error": f"host {host or '?'} is not allowed for this tool"})
         try:
-            return ToolResult(await asyncio.to_thread(_request, self.row, url, rest))
+            return ToolResult(await asyncio.to_thread(_request, row, url, rest))
         except requests.RequestException as exc:  # the message may carry the URL's secrets: type only
             return ToolResult({"error": f"request failed ({type(exc).__name__})"})
 
-
-def http_tool(row: HttpTool) -> Tool:
-    """A registry Tool for a staff-defined HTTP tool."""
-    parameters = row.parameters or {"type": "object"}
-    return Tool(row.name, row.description, parameters, HttpCall(row), row.timeout_seconds + 1.0)
+    return Tool(row.name, row.description, row.parameters or {"type": "object"}, call, row.timeout_seconds + 1.0)

@@ -1,10 +1,14 @@
 """Database work from async code, for every app (the project's base layer: it imports no app).
 
-By default it runs on the server's thread pool. With `CALL_DB_PROCESSES` set it runs in that many
-worker processes instead (README, *Production*). In threads, the ORM's Python holds the GIL the
-event loop needs for every socket call, and CPython hands the GIL over only every 5 ms: when fifty
-calls start or end together, the audio of the calls still talking waits behind their set-up and
-their last writes (README, *Benchmark*, issue #17). A process has a GIL of its own.
+`off_loop` runs work a call waits for (the stream's claim, a tool's query) on the server's thread
+pool. `off_process` runs the writes a call only queues (`calls.store.CallStore`: transcripts,
+events, tool-call records, the call's end, the recording) there too, or, with
+`CALL_DB_PROCESSES` set, in that many worker processes (README, *Production*). In threads, the
+ORM's Python holds the GIL the event loop needs for every socket call, and CPython hands the GIL
+over only every 5 ms: when fifty calls end together, the audio of the calls still talking waits
+behind their last writes (README, *Benchmark*, issue #17). A process has a GIL of its own, and
+runs below the server in the CPU's queue (`BACKGROUND_NICENESS`), so it is no place for work a
+call waits on: under a full CPU it waits for a free core.
 """
 
 from __future__ import annotations
@@ -30,18 +34,24 @@ SERVER_CHECK_S = 1.0
 
 
 def off_loop(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Run `function` with fresh database connections, off the event loop.
+    """Run `function` on the thread pool with fresh database connections.
 
     Not Channels' default single "thread-sensitive" thread: every sync view shares that one,
     so under load a call's token check or transcript write would queue behind other calls'
     webhooks, and the frames behind it would wait too.
+    """
+    return database_sync_to_async(function, thread_sensitive=False)
 
-    In worker processes, `function` must be importable by name and its arguments and result
-    picklable: the call's services are plain functions of ids, strings and dataclasses.
+
+def off_process(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Like `off_loop`, in a database worker process when `CALL_DB_PROCESSES` is set.
+
+    For writes nothing waits on but their order: `function` must be importable by name, and
+    its arguments and result picklable (the call's services take ids, strings and dataclasses).
     """
     if settings.CALL_DB_PROCESSES:
         return partial(_in_worker_process, function)
-    return database_sync_to_async(function, thread_sensitive=False)
+    return off_loop(function)
 
 
 async def _in_worker_process(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
