@@ -57,6 +57,17 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def sum_rss_mib(pids: Iterable[int]) -> float:
+    """RSS of several processes; one that exited (a replaced database worker) counts 0."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += rss_mib(pid)
+        except OSError:
+            continue
+    return total
+
+
 def reference_cpu_ms() -> float:
     """CPU time of a fixed pure-Python loop, best of three: how fast this machine is right now.
 

@@ -60,9 +60,9 @@ from bench.measure import (
     per_second,
     percentile,
     reference_cpu_ms,
-    rss_mib,
     stalls_by_second,
     sum_cpu_seconds,
+    sum_rss_mib,
     tree_cpu_seconds,
 )
 from calls.audio import load_clip
@@ -132,7 +132,7 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
 
     tasks = [asyncio.create_task(staggered(i, c)) for i, c in enumerate(calls)]
     while not all(t.done() for t in tasks):
-        rss_peak = max(rss_peak, sum(rss_mib(pid) for pid in servers.server_pids))
+        rss_peak = max(rss_peak, sum_rss_mib(servers.server_pids))
         for meter in (samples, *fixed.values()):
             meter.take()
         await asyncio.wait(tasks, timeout=0.25)
@@ -325,7 +325,7 @@ async def main() -> None:
             started.append(daphne)
             await wait_ready(port)  # the database workers, if any, were started before the port opened
             server_pids = (daphne.pid, *sorted(descendants(daphne.pid)))
-            idle_rss = sum(rss_mib(pid) for pid in server_pids)
+            idle_rss = sum_rss_mib(server_pids)
             servers = Servers(daphne, standin, port, celery, server_pids)
             results = [await run_level(n, args, servers) for n in levels]
         finally:

@@ -26,7 +26,7 @@ class CallStore:
         self._task = asyncio.create_task(self._write_all())
 
     def put(self, write: Callable[..., Any], **kwargs: Any) -> None:
-        """Queue `write(**kwargs)` to run in the database thread."""
+        """Queue `write(**kwargs)` to run off the loop (`off_process`): importable, picklable arguments."""
         self._queue.put_nowait((write, kwargs))
 
     async def drain(self) -> None:

@@ -22,6 +22,8 @@ from functools import partial
 from django.conf import settings
 from django.db import OperationalError
 
+from voiceagent.db import in_worker_process
+
 from . import extensions
 from .extensions import CallEnd
 from .models import Call
@@ -72,9 +74,17 @@ def _run_part(call_id: int, part: partial[object]) -> None:
 
 def wrap_up_enqueue(*, call_id: int, ended: CallEnd | None) -> None:
     """From the database thread, on commit: with a broker, a post-call thread publishes the task
-    (a slow broker never holds the database thread); without one, the wrap-up runs here."""
+    (a slow broker never holds the database thread); without one, the wrap-up runs here.
+
+    In a database worker process (`CALL_DB_PROCESSES`) the publish is done here, before the write
+    returns: the worker is off the audio path already, and a thread of its own would die with the
+    pool if another worker died, losing the wrap-up of a call whose end is written.
+    """
     if settings.CELERY_TASK_ALWAYS_EAGER:
         call_wrap_up(call_id=call_id, ended=ended, start_postcall=postcall_enqueue)  # the summary off this thread
+        return
+    if in_worker_process():
+        _publish_or_run(call_id, ended)
         return
     dispatcher.submit(partial(_publish_or_run, call_id, ended))
 

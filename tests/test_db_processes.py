@@ -18,6 +18,8 @@ import pytest
 
 from voiceagent import db
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @pytest.fixture
 def workers(settings, monkeypatch):
@@ -65,6 +67,35 @@ async def test_a_killed_worker_costs_no_work_the_pool_is_started_again(workers, 
     assert "a database worker process died" in caplog.text
 
 
+class TwoPartError(Exception):
+    def __init__(self, code: int, why: str) -> None:  # pickle rebuilds it with one argument: it fails
+        super().__init__(f"{code}: {why}")
+
+
+def refuse_unpicklably() -> None:
+    raise TwoPartError(7, "no such call")
+
+
+async def test_an_error_the_server_could_not_rebuild_arrives_by_name_and_breaks_nothing(workers, caplog):
+    with pytest.raises(RuntimeError, match="TwoPartError: 7: no such call"):
+        await db.off_process(refuse_unpicklably)()
+    await db.off_process(parent_and_own_pid)(0)  # the same pool
+    assert "died" not in caplog.text
+
+
+def die_in_a_worker() -> int:
+    if db.in_worker_process():
+        os._exit(1)
+    return os.getpid()
+
+
+async def test_workers_that_keep_dying_leave_the_writes_to_threads(workers, caplog):
+    assert await db.off_process(die_in_a_worker)() == os.getpid()  # two pools died; then in a thread
+    assert workers.given_up
+    assert "the writes of live calls run in threads until restart" in caplog.text
+    assert await db.off_process(die_in_a_worker)() == os.getpid()
+
+
 async def test_without_the_setting_the_work_runs_in_this_process(settings):
     settings.CALL_DB_PROCESSES = 0
     assert db.worker_processes_start() == []
@@ -103,7 +134,7 @@ threading.Event().wait()  # until killed
 def test_workers_of_a_server_killed_outright_exit_too():
     """SIGKILL (the OOM killer) gives the server no chance to stop its workers; they notice."""
     env = {**os.environ, "CALL_DB_PROCESSES": "2"}
-    server = subprocess.Popen([sys.executable, "-c", SERVER], env=env, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen([sys.executable, "-c", SERVER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     try:
         workers = json.loads(server.stdout.readline())
         watches = [os.pidfd_open(pid) for pid in workers if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]

@@ -17,11 +17,12 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any
@@ -31,6 +32,7 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 SERVER_CHECK_S = 1.0
+START_TIMEOUT_S = 60.0
 
 
 def off_loop(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,15 +57,23 @@ def off_process(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 async def _in_worker_process(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    if _workers.given_up:
+        return await off_loop(function)(*args, **kwargs)
+    loop = asyncio.get_running_loop()
     job = partial(_run_with_fresh_connections, function, args, kwargs)
     pool = _workers.pool()
     try:
-        return await asyncio.get_running_loop().run_in_executor(pool, job)
+        return await loop.run_in_executor(pool, job)
     except BrokenProcessPool:
-        # A worker died (killed, out of memory): the standard pool refuses all work from then
-        # on. Start a new one so this call and the others go on, and run the job there once.
+        # A worker died (killed, out of memory), and the standard pool then stops all of them and
+        # refuses all work. Start a new one so this call and the others go on, and run the job
+        # there once more; if the new workers die too, in threads from then on.
         logger.warning("a database worker process died; starting new ones (running %s again)", function.__name__)
-        return await asyncio.get_running_loop().run_in_executor(_workers.replace(pool), job)
+    try:
+        return await loop.run_in_executor(_workers.replace(pool), job)
+    except BrokenProcessPool:
+        _workers.give_up()
+        return await off_loop(function)(*args, **kwargs)
 
 
 def _run_with_fresh_connections(function: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
@@ -73,8 +83,20 @@ def _run_with_fresh_connections(function: Callable[..., Any], args: tuple, kwarg
     close_old_connections()
     try:
         return function(*args, **kwargs)
+    except Exception as exc:
+        raise _picklable(exc) from None
     finally:
         close_old_connections()
+
+
+def _picklable(exc: Exception) -> Exception:
+    """The exception itself when the server can rebuild it; a server that cannot unpickle a
+    result counts its pool as broken and stops every worker."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
 def _worker_start(server: int) -> None:
@@ -83,10 +105,13 @@ def _worker_start(server: int) -> None:
 
     threading.Thread(target=_exit_with, args=(server,), name="server-watch", daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
-    # Below the server in the CPU's queue (BACKGROUND_NICENESS): when fifty calls end together,
-    # their writes can wait some milliseconds; the audio of the calls still talking cannot.
-    django.setup()
+    # Below the server in the CPU's queue (BACKGROUND_NICENESS), from the start: importing Django
+    # takes a second of CPU, and when fifty calls end together their writes can wait some
+    # milliseconds; the audio of the calls still talking cannot.
     os.nice(settings.BACKGROUND_NICENESS)
+    django.setup()
+    global _in_worker
+    _in_worker = True
 
 
 def _exit_with(server: int) -> None:
@@ -97,10 +122,19 @@ def _exit_with(server: int) -> None:
     os._exit(0)
 
 
+_in_worker = False
+
+
+def in_worker_process() -> bool:
+    """True in a database worker process: work there is off the audio path, and dies with the pool."""
+    return _in_worker
+
+
 class _WorkerProcesses:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self.given_up = False
 
     def pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -120,12 +154,21 @@ class _WorkerProcesses:
         broken.shutdown(wait=False, cancel_futures=True)
         return self.pool()
 
+    def give_up(self) -> None:
+        with self._lock:
+            if self.given_up:
+                return
+            self.given_up = True
+        logger.error("the database worker processes keep dying; the writes of live calls run in threads until restart")
+
     def start(self) -> list[int]:
         """Start every worker now, at server start, rather than with the first calls: each one
-        imports Django and the apps (about a second of CPU). Returns their process ids."""
+        imports Django and the apps (about a second of CPU). Returns their process ids; raises
+        if they cannot start (an import error, a niceness the server may not set)."""
         pool = self.pool()
         # A spawning pool starts a worker for each job submitted while none is idle: all of them here.
-        wait([pool.submit(os.getpid) for _ in range(settings.CALL_DB_PROCESSES)])
+        for started in [pool.submit(os.getpid) for _ in range(settings.CALL_DB_PROCESSES)]:
+            started.result(timeout=START_TIMEOUT_S)
         return sorted(pool._processes)  # the executor's own table of its workers (CPython 3.9+)
 
 
