@@ -41,10 +41,15 @@ def tree_cpu_seconds(pid: int) -> float:
 
 
 def sum_cpu_seconds(pids: Iterable[int]) -> float:
+    return _total(cpu_seconds, pids)
+
+
+def _total(read: Callable[[int], float], pids: Iterable[int]) -> float:
+    """`read` summed over processes; one that exited meanwhile (a replaced worker) counts 0."""
     total = 0.0
-    for member in pids:
+    for pid in pids:
         try:
-            total += cpu_seconds(member)
+            total += read(pid)
         except OSError:
             continue
     return total
@@ -58,14 +63,7 @@ def rss_mib(pid: int) -> float:
 
 
 def sum_rss_mib(pids: Iterable[int]) -> float:
-    """RSS of several processes; one that exited (a replaced database worker) counts 0."""
-    total = 0.0
-    for pid in pids:
-        try:
-            total += rss_mib(pid)
-        except OSError:
-            continue
-    return total
+    return _total(rss_mib, pids)
 
 
 def reference_cpu_ms() -> float:
