@@ -33,7 +33,7 @@ def warm_up() -> None:
     try:
         if workers := worker_processes_start():
             logger.info("the writes of live calls run in %d database worker processes: %s", len(workers), workers)
-    except Exception as exc:  # each call's database work will fail, and be logged, the same way
+    except Exception as exc:  # the first writes find the pool broken too, and go to the threads (voiceagent/db.py)
         logger.error("the database worker processes did not start (%s)", type(exc).__name__)
 
 
