@@ -23,8 +23,10 @@ from contextlib import ExitStack
 from tests.servers import ROOT
 
 NO_TESTS_COLLECTED = 5
-# The browsers, the proxy and TLS, and the two post-call stacks (Celery workers): about half the
-# end-to-end tests' time (2026-12-01: 335 s of 670 s, each module alone).
+# The browsers, the proxy and TLS, the two post-call stacks (Celery workers) and the calls whose
+# writes run in database workers: about half the end-to-end tests' time (2026-12-01: 335 s of
+# 670 s, each module alone, before test_e2e_db_processes.py; in CI since, 38 tests against 35
+# and 410 to 457 s against 380 to 403).
 E2E_FIRST_HALF = {
     *("test_admin_browser.py", "test_admin_browser_outbound.py", "test_backoffice_browser.py"),
     *("test_recordings_browser.py", "test_sms_browser.py", "test_proxy.py", "test_tls.py"),

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.measure import descendants
+
 from .servers import call_server, celery_worker
 from .test_e2e import AUTH_TOKEN, Server
 from .test_e2e import test_barge_in_over_the_greeting_truncates_to_what_the_caller_heard as test_barge_in  # noqa: F401
@@ -45,22 +47,12 @@ def test_the_server_started_its_worker_processes_before_any_call(server):
     assert output.wait_for("the writes of live calls run in 2 database worker processes", 5), output.tail(80)
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue  # it exited while we looked
-    return found
-
-
 def test_background_work_runs_below_the_server_in_the_cpu_queue(server):
     """BACKGROUND_NICENESS (10): the database workers and Celery's worker yield the CPU to the audio."""
     server_niceness = os.getpriority(os.PRIO_PROCESS, server.process.pid)
     below = min(19, server_niceness + 10)
-    workers = [pid for pid in children(server.process.pid) if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+    spawned = descendants(server.process.pid)  # the workers, and multiprocessing's resource tracker
+    workers = [pid for pid in spawned if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
     assert len(workers) == 2
     assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in workers] == [below, below]
     assert os.getpriority(os.PRIO_PROCESS, server.worker.pid) == below
