@@ -35,6 +35,10 @@ def parent_and_own_pid(parent: int) -> tuple[int, int]:
     return parent, os.getpid()
 
 
+def own_pid_and_niceness_while_importing() -> tuple[int, int | None]:
+    return os.getpid(), db.import_niceness()
+
+
 def refuse(*, why: str) -> None:
     raise ValueError(why)
 
@@ -65,6 +69,20 @@ async def test_a_killed_worker_costs_no_work_the_pool_is_started_again(workers, 
     _, again = await db.off_process(parent_and_own_pid)(0)
     assert again not in first
     assert "a database worker process died" in caplog.text
+
+
+async def test_workers_import_django_niced_only_when_calls_may_be_live(workers, settings):
+    """At server start nothing is live yet, and a niced import on a full machine held the server's
+    start for over 30 s; a pool replacing a dead one starts among live calls' audio."""
+    niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    first = db.worker_processes_start()
+    worker, imported_at = await db.off_process(own_pid_and_niceness_while_importing)()
+    assert worker in first and imported_at == niceness
+
+    for pid in first:
+        os.kill(pid, signal.SIGKILL)
+    worker, imported_at = await db.off_process(own_pid_and_niceness_while_importing)()
+    assert worker not in first and imported_at == min(19, niceness + settings.BACKGROUND_NICENESS)
 
 
 class TwoPartError(Exception):

@@ -99,18 +99,27 @@ def _picklable(exc: Exception) -> Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def _worker_start(server: int) -> None:
-    """A fresh interpreter (spawned, not forked from a process with threads and open sockets)."""
+def _worker_start(server: int, niced_import: bool) -> None:
+    """A fresh interpreter (spawned, not forked from a process with threads and open sockets).
+
+    Below the server in the CPU's queue (BACKGROUND_NICENESS): when fifty calls end together their
+    writes can wait some milliseconds; the audio of the calls still talking cannot. Importing
+    Django takes a second of CPU. A pool that replaces a dead one does it niced, since calls are
+    live; the first pool, at server start, before the server listens, at the server's priority,
+    as the server imports its own: a niced import on a full machine gets a ninth of a normal
+    process's share, and held the server's start for over 30 s in CI (stop 26).
+    """
     import django
 
     threading.Thread(target=_exit_with, args=(server,), name="server-watch", daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
-    # Below the server in the CPU's queue (BACKGROUND_NICENESS), from the start: importing Django
-    # takes a second of CPU, and when fifty calls end together their writes can wait some
-    # milliseconds; the audio of the calls still talking cannot.
-    os.nice(settings.BACKGROUND_NICENESS)
+    if niced_import:
+        os.nice(settings.BACKGROUND_NICENESS)
+    global _in_worker, _import_niceness
+    _import_niceness = os.getpriority(os.PRIO_PROCESS, 0)
     django.setup()
-    global _in_worker
+    if not niced_import:
+        os.nice(settings.BACKGROUND_NICENESS)
     _in_worker = True
 
 
@@ -123,6 +132,11 @@ def _exit_with(server: int) -> None:
 
 
 _in_worker = False
+_import_niceness: int | None = None  # in a worker: its niceness while it imported Django
+
+
+def import_niceness() -> int | None:
+    return _import_niceness
 
 
 def in_worker_process() -> bool:
@@ -136,14 +150,14 @@ class _WorkerProcesses:
         self._pool: ProcessPoolExecutor | None = None
         self.given_up = False
 
-    def pool(self) -> ProcessPoolExecutor:
+    def pool(self, *, at_server_start: bool = False) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     settings.CALL_DB_PROCESSES,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_worker_start,
-                    initargs=(os.getpid(),),
+                    initargs=(os.getpid(), not at_server_start),
                 )
             return self._pool
 
@@ -165,7 +179,7 @@ class _WorkerProcesses:
         """Start every worker now, at server start, rather than with the first calls: each one
         imports Django and the apps (about a second of CPU). Returns their process ids; raises
         if they cannot start (an import error, a niceness the server may not set)."""
-        pool = self.pool()
+        pool = self.pool(at_server_start=True)
         # A spawning pool starts a worker for each job submitted while none is idle: all of them here.
         for started in [pool.submit(os.getpid) for _ in range(settings.CALL_DB_PROCESSES)]:
             started.result(timeout=START_TIMEOUT_S)
