@@ -1,6 +1,8 @@
 """uvicorn, the optional server for the media path (README, *Production*): the end-to-end tests
 that matter most for audio and trust, run again through a real uvicorn (uvloop, httptools, the
-websockets implementation) with channels-redis on a real redis-server.
+websockets implementation) with channels-redis on a real redis-server, and the writes of live
+calls in two database worker processes (`CALL_DB_PROCESSES=2`), the combination the benchmark
+measured best (README, *Benchmark*).
 
 The tests are test_e2e.py's own, imported so pytest collects them here too, with this module's
 `server` fixture: the same assertions, on the other server.
@@ -24,6 +26,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, redis_url):
     workdir = tmp_path_factory.mktemp("e2e-uvicorn")
-    with call_server(workdir, Server, server="uvicorn", TWILIO_AUTH_TOKEN=AUTH_TOKEN, REDIS_URL=redis_url) as served:
-        assert "Uvicorn running on" in served.process.output.tail(40)
+    env = {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "REDIS_URL": redis_url, "CALL_DB_PROCESSES": "2"}
+    with call_server(workdir, Server, server="uvicorn", **env) as served:
         yield served
+
+
+def test_uvicorn_serves_with_its_database_workers_started(server):
+    output = server.process.output
+    assert output.wait_for("Uvicorn running on", 5), output.tail(80)
+    assert output.wait_for("the writes of live calls run in 2 database worker processes", 5), output.tail(80)
