@@ -413,6 +413,13 @@ def daphne_proxied_command(port: int) -> list[str]:
     return [sys.executable, "-m", "daphne", "--proxy-headers", "-b", "127.0.0.1", "-p", str(port), PRODUCT_APP]
 
 
+def uvicorn_proxied_command(port: int) -> list[str]:
+    """uvicorn behind the proxy, as README's *Production* starts it: the client address and scheme
+    from X-Forwarded-For and X-Forwarded-Proto, trusted from nginx's address only. (uvicorn 0.54's
+    defaults trust loopback already; with `--no-proxy-headers` the login test fails with a 403.)"""
+    return [*uvicorn_command(port, log_level="info"), "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"]
+
+
 NGINX_SITE = ROOT / "deploy" / "nginx" / "voiceagent.conf"
 # What Debian's /etc/nginx/nginx.conf provides around the site file, kept to a temporary prefix.
 # One worker holds one round-robin state: consecutive requests alternate between the daphnes.
