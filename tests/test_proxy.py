@@ -68,11 +68,8 @@ class Site:
         return [sum(needle in line for line in d.process.output.lines) for d in self.daphnes]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, redis_url) -> Iterator[Site]:
-    workdir = tmp_path_factory.mktemp("proxy")  # one workdir: both daphnes serve the same SQLite file
-    certs = PrivateCertificates(workdir)
-    port, standin_port, upstreams = free_port(), free_port(), (free_port(), free_port())
+def proxied_site_env(workdir, port: int, standin_port: int, redis_url: str, **overrides: str) -> dict[str, str]:
+    """The servers' environment behind nginx on https://localhost:<port>, migrated and seeded."""
     env = server_env(
         workdir,
         DEBUG="off",  # production settings: secure cookies, HSTS, ALLOWED_HOSTS enforced
@@ -84,9 +81,19 @@ def site(tmp_path_factory, redis_url) -> Iterator[Site]:
         POSTCALL_ENABLED="off",
         DJANGO_SUPERUSER_USERNAME=LOGIN[0],
         DJANGO_SUPERUSER_PASSWORD=LOGIN[1],
+        **overrides,
     )
     migrate(env)
     manage(env, "seed_demo")
+    return env
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, redis_url) -> Iterator[Site]:
+    workdir = tmp_path_factory.mktemp("proxy")  # one workdir: both daphnes serve the same SQLite file
+    certs = PrivateCertificates(workdir)
+    port, standin_port, upstreams = free_port(), free_port(), (free_port(), free_port())
+    env = proxied_site_env(workdir, port, standin_port, redis_url)
     database = workdir / "e2e.sqlite3"
     with (
         daphne_process(env, daphne_proxied_command(upstreams[0])) as first,
