@@ -136,6 +136,8 @@ _import_niceness: int | None = None  # in a worker: its niceness while it import
 
 
 def import_niceness() -> int | None:
+    """In a worker, the niceness it imported Django at (tests/test_db_processes.py checks which
+    pools import below the server); None in the server."""
     return _import_niceness
 
 
