@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-search clean
+.PHONY: demo test lint bench bench-search bench-setup clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench: $(VENV)/installed
 
 bench-search: $(VENV)/installed
 	$(PY) bench/search.py
+
+bench-setup: $(VENV)/installed
+	$(PY) bench/setup_cost.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .demo

@@ -8,6 +8,7 @@ number is. A number without a country code is read in `PHONE_DEFAULT_REGION`.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -37,6 +38,7 @@ def to_e164(raw: str, region: str | None = None) -> str | None:
     return _parsed(raw, region) or (None if raw.startswith("+") else _parsed("+" + raw, None))
 
 
+@functools.lru_cache(maxsize=4096)  # a webhook's lookups prepare each number twice; the metadata never changes
 def _parsed(raw: str, region: str | None) -> str | None:
     try:
         parsed = phonenumbers.parse(raw, region)

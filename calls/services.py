@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agents.hold import default_hold_chunks, uploaded_hold_chunks
 from agents.models import AccessPolicy, Caller, CallerStatus, PhoneNumber
-from agents.phone import to_e164
 from agents.services import agent_greeting, agent_session_config
 from calls.bridge.actions import EndReason, TranscriptEntry
 from calls.bridge.answering import OutboundPlan
@@ -94,35 +93,46 @@ def call_receive(
     The number must be one the carrier holds for us: a number held at Twilio does not answer a
     webhook from Plivo (it is refused as an unknown number).
     """
-    existing = Call.objects.filter(call_sid=call_sid).first()
-    if existing is not None:
-        return existing  # Twilio retried the webhook: same decision
-    numbers = PhoneNumber.objects.select_related("agent").filter(carrier=carrier)
-    number = numbers.filter(number=to_e164(to_number) or to_number).first()
-    caller = Caller.objects.select_related("group").filter(number=to_e164(from_number) or from_number).first()
+    # The E164Fields normalise what they are compared with ("+1 500-555-0006", Plivo's "15005550006").
+    number = unique_or_none(PhoneNumber.objects.select_related("agent").filter(carrier=carrier, number=to_number))
+    caller = unique_or_none(Caller.objects.select_related("group").filter(number=from_number))
     with transaction.atomic():
         # Count and insert as one step, or simultaneous webhooks all count "under the limit".
         _lock_limited(number, caller)
         refusal = _screen(number, caller)
-        call, _ = Call.objects.get_or_create(
-            call_sid=call_sid,
-            defaults={
-                "carrier": carrier,
-                "from_number": from_number[:32],
-                "to_number": to_number[:32],
-                "direction": direction[:32],
-                "phone_number": number,
-                "agent": number.agent if number else None,
-                "caller": caller,
-                "status": CallStatus.REFUSED if refusal else CallStatus.CONNECTING,
-                "end_reason": refusal or "",
-                "ended_at": timezone.now() if refusal else None,
-            },
-        )
+        try:
+            # The insert finds a retried webhook (the unique CallSid): no SELECT first, on every new call.
+            with transaction.atomic():
+                call = Call.objects.create(
+                    call_sid=call_sid,
+                    carrier=carrier,
+                    from_number=from_number[:32],
+                    to_number=to_number[:32],
+                    direction=direction[:32],
+                    phone_number=number,
+                    agent=number.agent if number else None,
+                    caller=caller,
+                    status=CallStatus.REFUSED if refusal else CallStatus.CONNECTING,
+                    end_reason=refusal or "",
+                    ended_at=timezone.now() if refusal else None,
+                )
+        except IntegrityError:
+            return Call.objects.get(call_sid=call_sid)  # the carrier retried the webhook: the same decision
         if refusal:
             CallEvent.objects.create(call=call, kind=EventKind.REFUSED, detail=refusal.label)
             logger.info("refused call %s from %s: %s", call_sid, from_number, refusal.value)
     return call
+
+
+def unique_or_none(queryset):
+    """The one row a lookup on unique fields finds, or None.
+
+    Not `.first()`: it adds an ORDER BY that Django compiles on every call, for at most one row.
+    """
+    try:
+        return queryset.get()
+    except queryset.model.DoesNotExist:
+        return None
 
 
 def refusal_message(call: Call) -> str:
@@ -175,10 +185,10 @@ def hold_audio_for(agent) -> tuple[str, ...]:
 
 def bridge_setup(*, call_sid: str) -> BridgeSetup | None:
     """The bridge's configuration for a call waiting for its stream, or None."""
-    call = (
-        Call.objects.select_related("agent", "caller", "phone_number")
-        .filter(call_sid=call_sid, status=CallStatus.CONNECTING, agent__isnull=False)
-        .first()
+    call = unique_or_none(
+        Call.objects.select_related("agent", "caller", "phone_number").filter(
+            call_sid=call_sid, status=CallStatus.CONNECTING, agent__isnull=False
+        )
     )
     if call is None:
         return None

@@ -120,3 +120,18 @@ def test_one_call_runs_of_voiceagent_and_of_the_floor_complete_with_the_same_tra
     # many frames of the last answer fit before the 4 s call ends moves with the machine's load:
     # 34 against 49 on a busy machine, 24 against 52 in CI's five passes, equal on a quiet one.)
     assert traffic["floor"][0] == traffic["voiceagent"][0], traffic
+
+
+def test_the_set_up_cost_run_counts_each_steps_queries_and_python_calls():
+    """bench/setup_cost.py on a few calls: the queries per call are the README's (issue #17)."""
+    command = [sys.executable, "bench/setup_cost.py", "--calls", "3", "--repeat", "1"]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = {}
+    for line in run.stdout.splitlines():
+        if line.startswith(("| voice webhook", "| stream claim")):
+            step, cpu_ms, queries, functions = (cell.strip() for cell in line.strip("|").split("|"))
+            rows[step.split()[0]] = (float(cpu_ms), int(queries), int(functions))
+    assert set(rows) == {"voice", "stream"}, run.stdout
+    assert rows["voice"][1] == 6 and rows["stream"][1] == 4, rows
+    assert all(cpu_ms > 0 and functions > 0 for cpu_ms, _, functions in rows.values()), rows

@@ -82,6 +82,27 @@ def test_webhook_retry_is_idempotent(client, demo_number, demo_caller):
     assert Call.objects.count() == 1
 
 
+def test_a_retry_gets_the_first_decision_even_after_staff_changed_the_caller(client, demo_number, demo_caller):
+    """The retry's insert finds the call (its CallSid is unique) and answers as the first webhook was answered."""
+    first = twiml(post_signed(client, form()))
+    demo_caller.status = CallerStatus.BLOCKED
+    demo_caller.save()
+    retried = twiml(post_signed(client, form()))
+    assert first.find("./Connect/Stream") is not None and retried.find("./Connect/Stream") is not None
+    call = Call.objects.get()
+    assert call.status == CallStatus.CONNECTING
+    assert not CallEvent.objects.filter(kind="refused").exists()
+
+
+def test_a_retried_refusal_is_refused_again_and_recorded_once(client, demo_number, demo_caller):
+    data = form(from_="+15550109999")  # not on the allowlist
+    for _ in range(2):
+        assert [child.tag for child in twiml(post_signed(client, data))] == ["Say", "Hangup"]
+    call = Call.objects.get()
+    assert call.end_reason == "caller_not_allowed"
+    assert CallEvent.objects.filter(call=call, kind="refused").count() == 1
+
+
 @pytest.mark.parametrize(
     ("setup", "reason"),
     [

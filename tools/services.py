@@ -32,10 +32,11 @@ def agent_toolbox(agent: Agent) -> Toolbox:
 
     tools: dict[str, Tool] = {}
     settings: dict[str, JSON] = {}
-    for setting in ToolSetting.objects.filter(agent=agent, enabled=True):
+    # One agent's rows: ordered by their own columns, not the Meta ordering's join to the agent.
+    for setting in ToolSetting.objects.filter(agent=agent, enabled=True).order_by("tool"):
         if setting.tool in BUILTIN:
             tools[setting.tool], settings[setting.tool] = BUILTIN[setting.tool], setting.settings or {}
-    for row in HttpTool.objects.filter(agent=agent, enabled=True):
+    for row in HttpTool.objects.filter(agent=agent, enabled=True).order_by("name"):
         tools[row.name] = http_tool(row)
     return Toolbox(tools, settings)
 

@@ -1,0 +1,155 @@
+"""Benchmark: the CPU and the queries of one call's set-up, away from any audio.
+
+    .venv/bin/python bench/setup_cost.py [--calls 200] [--repeat 5]     (make bench-setup)
+
+A call's set-up runs on the media server's threads while other calls talk (issue #17): the
+voice webhook (signature, screening, the new call's row, the TwiML), then, at the stream's
+handshake, the claim of its token and the bridge's configuration (`stream_claim`). Their Python
+holds the GIL that the audio of the calls in progress waits for, so what they cost is what a burst
+of new calls takes from the calls already talking.
+
+A child process migrates a throwaway SQLite database, seeds it as bench/run.py does (the demo
+agents, an open number, --calls allowlisted callers), then, in one thread, posts each call's
+signed webhook through Django's whole request handler (django.test.Client) and claims its stream.
+It reports, per call, each step's CPU time (`time.process_time`, the fastest of --repeat rounds of
+--calls new calls: the least disturbed), its queries, and its Python function calls (counted in one
+more round with `sys.setprofile`: the same on every run, where CPU time varies by a third between
+runs on a shared machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import processes  # noqa: E402
+
+NUMBER = "+15005550006"  # the seeded number bench/run.py's calls ring
+FORM = "application/x-www-form-urlencoded"  # as Twilio posts a webhook
+
+
+def measure(calls: int, repeat: int) -> dict:
+    """In the child: each step's CPU ms, queries and Python function calls, per call."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    from calls import services
+    from calls.simulator.webhook import StreamInstruction, parse_twiml, sign
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    url = settings.PUBLIC_URL + "/twilio/voice/"
+    queries = {"webhook": 0, "claim": 0}
+    step = "webhook"
+
+    def count(execute, sql, params, many, context):
+        queries[step] += 1
+        return execute(sql, params, many, context)
+
+    def signed(n: int) -> tuple[str, str]:
+        """A new call's webhook body, as Twilio posts it, and its signature."""
+        params = {"CallSid": f"CA{n:032d}", "AccountSid": "AC" + "0" * 32, "From": f"+1555030{n % calls:04d}"}
+        params |= {"To": NUMBER, "CallStatus": "ringing", "Direction": "inbound"}
+        return urlencode(params), sign(settings.TWILIO_AUTH_TOKEN, url, params)
+
+    def answered(response) -> StreamInstruction:
+        instruction = parse_twiml(response.content.decode())
+        if response.status_code != 200 or not isinstance(instruction, StreamInstruction):
+            raise SystemExit(f"the webhook answered {response.status_code}: {response.content[:200]!r}")
+        return instruction
+
+    def webhook(n: int):
+        body, signature = signed(n)
+        return client.post("/twilio/voice/", body, FORM, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    def one_call(n: int, spent: dict[str, float]) -> None:
+        nonlocal step
+        body, signature = signed(n)  # the load generator's part, not timed
+        step = "webhook"
+        t0 = time.process_time()
+        response = client.post("/twilio/voice/", body, FORM, HTTP_X_TWILIO_SIGNATURE=signature)
+        t1 = time.process_time()
+        call_sid, token = answered(response).url.rstrip("/").split("/")[-2:]
+        step = "claim"
+        t2 = time.process_time()
+        setup, problem = services.stream_claim(carrier="twilio", call_sid=call_sid, token=token)
+        t3 = time.process_time()
+        if setup is None:
+            raise SystemExit(f"the stream was not claimed: {problem}")
+        spent["webhook"] += t1 - t0
+        spent["claim"] += t3 - t2
+
+    answered(webhook(10**9))  # one call first: the URLconf, the SDKs and the SQL compiler load (calls/warm.py)
+    rounds: dict[str, list[float]] = {"webhook": [], "claim": []}
+    for r in range(repeat):
+        spent = {"webhook": 0.0, "claim": 0.0}
+        for i in range(calls):
+            one_call(r * calls + i, spent)
+        for name in rounds:
+            rounds[name].append(1000 * spent[name] / calls)
+    # One more round, counted: the queries, and the Python function calls (the same on every run,
+    # where CPU time varies by a third between runs on a shared machine).
+    functions = {"webhook": 0, "claim": 0}
+
+    def profile(frame, event, arg):
+        if event == "call":
+            functions[step] += 1
+
+    with connection.execute_wrapper(count):
+        sys.setprofile(profile)
+        try:
+            for i in range(calls):
+                one_call(repeat * calls + i, {"webhook": 0.0, "claim": 0.0})
+        finally:
+            sys.setprofile(None)
+    return {
+        name: {"cpu_ms": min(values), "queries": queries[name] / calls, "functions": functions[name] / calls}
+        for name, values in rounds.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=200, help="new calls per round (default 200)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed rounds; CPU is the fastest's (default 5)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.calls, args.repeat)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        env = processes.server_env(Path(tmp), 8000, SimpleNamespace(port=9, text_port=9), "")
+        env["DJANGO_SETTINGS_MODULE"] = "voiceagent.settings"  # no model is reached: port 9 is never dialled
+        processes.prepare_database(env, args.calls, recording=True)
+        child = [sys.executable, __file__, "--child", "--calls", str(args.calls), "--repeat", str(args.repeat)]
+        done = subprocess.run(child, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise SystemExit(done.stderr or done.stdout)
+        result = json.loads(done.stdout.splitlines()[-1])
+    cores = os.cpu_count()
+    print(f"Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}; SQLite")
+    print(f"{args.calls} new calls per round, {args.repeat} rounds, one thread")
+    print("| step | CPU ms per call (fastest round) | queries per call | Python function calls per call |")
+    print("|---|---|---|---|")
+    for name, label in (("webhook", "voice webhook (whole request)"), ("claim", "stream claim and bridge set-up")):
+        figures = result[name]
+        print(f"| {label} | {figures['cpu_ms']:.2f} | {figures['queries']:.0f} | {figures['functions']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
