@@ -220,13 +220,15 @@ def daphne_process(
 
 
 @contextmanager
-def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen]:
+def celery_worker(env: dict[str, str], own_session: bool = False) -> Iterator[subprocess.Popen]:
     """A real `celery -A voiceagent worker` (prefork, one child) on the broker in env's REDIS_URL.
 
     `process.output.wait_for(...)` waits on its log lines (task results, our services' INFO lines).
+    `own_session`: started as systemd starts a service, leading a session of its own.
     """
     command = celery_command("e2e", 1)
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    options = {"cwd": ROOT, "env": env, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    process = subprocess.Popen(command, **options, start_new_session=own_session)
     try:
         process.output = _wait_for_line(process, " ready.", "celery worker")
         yield process

@@ -4,7 +4,8 @@ worker, the production shape.
 
 The tests are test_e2e.py's and test_e2e_recording.py's own, imported so pytest collects them here
 with this module's `server`: every transcript, event, tool call, call end and stored recording
-below was written by a worker process, from daphne's queue.
+below was written by a worker process, from daphne's queue. The Celery worker leads a session of
+its own, as under systemd.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def server(tmp_path_factory, redis_url):
     env = {"CALL_DB_PROCESSES": "2", "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "REDIS_URL": redis_url}
     with (
         call_server(workdir, Server, **env) as server,
-        celery_worker(server.env) as worker,
+        celery_worker(server.env, own_session=True) as worker,
     ):
         server.workdir, server.worker = workdir, worker
         yield server
@@ -56,3 +57,23 @@ def test_background_work_runs_below_the_server_in_the_cpu_queue(server):
     assert len(workers) == 2
     assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in workers] == [below, below]
     assert os.getpriority(os.PRIO_PROCESS, server.worker.pid) == below
+
+
+def autogroup_niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])  # "/autogroup-1234 nice 0"
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="a kernel with autogroups")
+def test_a_celery_worker_leading_its_session_lowers_the_session(server):
+    """Started as systemd starts a service: its nice value alone would count for nothing against
+    daphne's, in another session (voiceagent/priority.py). The session goes 10 below daphne's,
+    the pool's child with it; daphne's own session and the database workers in it stay as they were."""
+    celery = server.worker.pid
+    assert os.getsid(celery) == celery
+    children = descendants(celery)
+    assert children  # the prefork pool's process
+    expected = min(19, autogroup_niceness(server.process.pid) + 10)
+    assert {autogroup_niceness(pid) for pid in (celery, *children)} == {expected}
+    group = Path(f"/proc/{celery}/autogroup").read_text().split()[0]
+    assert group != Path("/proc/self/autogroup").read_text().split()[0]
+    assert autogroup_niceness(server.process.pid) == autogroup_niceness(os.getpid())

@@ -30,6 +30,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from voiceagent.priority import lower_priority
+
 logger = logging.getLogger(__name__)
 SERVER_CHECK_S = 1.0
 START_TIMEOUT_S = 60.0
@@ -114,12 +116,12 @@ def _worker_start(server: int, niced_import: bool) -> None:
     threading.Thread(target=_exit_with, args=(server,), name="server-watch", daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
     if niced_import:
-        os.nice(settings.BACKGROUND_NICENESS)
+        lower_priority(settings.BACKGROUND_NICENESS)
     global _in_worker, _import_niceness
     _import_niceness = os.getpriority(os.PRIO_PROCESS, 0)
     django.setup()
     if not niced_import:
-        os.nice(settings.BACKGROUND_NICENESS)
+        lower_priority(settings.BACKGROUND_NICENESS)
     _in_worker = True
 
 
