@@ -117,7 +117,10 @@ def call_receive(
                     ended_at=timezone.now() if refusal else None,
                 )
         except IntegrityError:
-            return Call.objects.get(call_sid=call_sid)  # the carrier retried the webhook: the same decision
+            existing = unique_or_none(Call.objects.filter(call_sid=call_sid))
+            if existing is None:
+                raise  # another constraint than the CallSid's
+            return existing  # the carrier retried the webhook: the same decision
         if refusal:
             CallEvent.objects.create(call=call, kind=EventKind.REFUSED, detail=refusal.label)
             logger.info("refused call %s from %s: %s", call_sid, from_number, refusal.value)
