@@ -18,7 +18,7 @@ from voiceagent.db import off_loop
 from . import services
 from .bridge.actions import EndReason
 from .carriers.registry import carrier as carrier_named
-from .live import call_group
+from .live import call_group, layer_turn
 from .realtime import ModelConnector, OpenAIRealtimeConnector
 from .runner import CallRunner
 
@@ -135,7 +135,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
     async def _join(self, group: str) -> None:
         """Listen for staff commands; without a working channel layer the call still goes on."""
         try:
-            await self.channel_layer.group_add(group, self.channel_name)
+            async with layer_turn():
+                await self.channel_layer.group_add(group, self.channel_name)
             # Not in self.groups: Channels would leave those before disconnect() and, with
             # Redis down, raise before the call is finalised. We leave it ourselves, last.
             self.joined.append(group)
@@ -165,6 +166,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             await self.runner.caller_gone()
         for group in self.joined:
             try:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                async with layer_turn():
+                    await self.channel_layer.group_discard(group, self.channel_name)
             except Exception:  # the layer is gone; nothing left to leave
                 logger.debug("could not leave %s", group)

@@ -13,6 +13,12 @@ listens) and the staff live page (which subscribes and commands):
   process (with channels-redis).
 
 Publishing never blocks or breaks a call: a failed send (Redis down) is logged and dropped.
+
+A process's calls take turns at the channel layer, a few at a time (`layer_turn`): channels-redis
+opens a new connection for every call in flight beyond those idle in its pool, at about 2 ms of
+the event loop's CPU each. Fifty calls ending together opened fifty, in the second their audio
+could least spare it (README, *Benchmark*, 2026-12-02: fifty simultaneous group sends took 58 ms
+of CPU on a pool of one connection, 9 ms once it had them).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import weakref
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -27,7 +34,18 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 LIVE_GROUP = "calls.live"
-PUBLISH_TIMEOUT_S = 1.0
+PUBLISH_TIMEOUT_S = 1.0  # waiting for a turn included
+LAYER_TURNS = 4  # channel-layer calls in flight at once, per event loop
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def layer_turn() -> asyncio.Semaphore:
+    """`async with layer_turn():` around a channel-layer call: at most LAYER_TURNS at once, first come first served."""
+    loop = asyncio.get_running_loop()
+    turn = _turns.get(loop)
+    if turn is None:
+        turn = _turns[loop] = asyncio.Semaphore(LAYER_TURNS)
+    return turn
 
 
 def call_group(call_sid: str) -> str:
@@ -58,9 +76,13 @@ class LivePublisher:
 
     async def _send(self, group: str, message: dict[str, Any]) -> None:
         try:
-            await asyncio.wait_for(self._layer.group_send(group, message), PUBLISH_TIMEOUT_S)
+            await asyncio.wait_for(self._send_in_turn(group, message), PUBLISH_TIMEOUT_S)
         except Exception as exc:  # the live view is optional; the call is not
             logger.warning("live publish to %s failed: %s", group, type(exc).__name__)
+
+    async def _send_in_turn(self, group: str, message: dict[str, Any]) -> None:
+        async with layer_turn():
+            await self._layer.group_send(group, message)
 
     async def flush(self) -> None:
         """Wait for pending sends (bounded by their timeout)."""
