@@ -135,8 +135,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
     async def _join(self, group: str) -> None:
         """Listen for staff commands; without a working channel layer the call still goes on."""
         try:
-            async with layer_turn():
-                await self.channel_layer.group_add(group, self.channel_name)
+            # Not in turn (calls/live.py): the call's frames wait for connect() to return.
+            await self.channel_layer.group_add(group, self.channel_name)
             # Not in self.groups: Channels would leave those before disconnect() and, with
             # Redis down, raise before the call is finalised. We leave it ourselves, last.
             self.joined.append(group)
