@@ -15,10 +15,10 @@ listens) and the staff live page (which subscribes and commands):
 Publishing never blocks or breaks a call: a failed send (Redis down) is logged and dropped.
 
 A process's calls take turns at the channel layer, a few at a time (`layer_turn`): channels-redis
-opens a new connection for every call in flight beyond those idle in its pool, at about 2 ms of
-the event loop's CPU each. Fifty calls ending together opened fifty, in the second their audio
-could least spare it (README, *Benchmark*, 2026-12-02: fifty simultaneous group sends took 58 ms
-of CPU on a pool of one connection, 9 ms once it had them).
+opens a new connection for every send in flight beyond those idle in its pool, at about 2 ms of
+the event loop's CPU each, so fifty calls ending together opened 48, in the second their audio
+could least spare it. Fifty publishing at once on a fresh layer took 93 ms of the loop's CPU;
+taking turns, 26 ms and 3 connections (README, *Benchmark*, 2026-12-02).
 """
 
 from __future__ import annotations
