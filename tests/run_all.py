@@ -25,9 +25,8 @@ from tests.servers import ROOT
 NO_TESTS_COLLECTED = 5
 # The browsers, the proxy and TLS, the two post-call stacks (Celery workers) and the calls whose
 # writes run in database workers: about half the end-to-end tests' time (2026-12-01: 335 s of
-# 670 s, each module alone, before test_e2e_db_processes.py; in CI once test_uvicorn.py and
-# test_proxy_uvicorn.py had grown the second half, 38 tests against 39, 393 to 482 s against
-# 395 to 473).
+# 670 s, each module alone, before test_e2e_db_processes.py; in CI on 2026-12-02, 39 tests
+# against 39, 429 and 461 s against 429 and 461, in two runs).
 E2E_FIRST_HALF = {
     *("test_admin_browser.py", "test_admin_browser_outbound.py", "test_backoffice_browser.py"),
     *("test_recordings_browser.py", "test_sms_browser.py", "test_proxy.py", "test_tls.py"),
