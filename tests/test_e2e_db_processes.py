@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.measure import descendants
+from voiceagent.priority import session_niceness
 
 from .servers import call_server, celery_worker
 from .test_e2e import AUTH_TOKEN, Server
@@ -59,10 +60,6 @@ def test_background_work_runs_below_the_server_in_the_cpu_queue(server):
     assert os.getpriority(os.PRIO_PROCESS, server.worker.pid) == below
 
 
-def autogroup_niceness(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])  # "/autogroup-1234 nice 0"
-
-
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="a kernel with autogroups")
 def test_a_celery_worker_leading_its_session_lowers_the_session(server):
     """Started as systemd starts a service: its nice value alone would count for nothing against
@@ -72,8 +69,8 @@ def test_a_celery_worker_leading_its_session_lowers_the_session(server):
     assert os.getsid(celery) == celery
     children = descendants(celery)
     assert children  # the prefork pool's process
-    expected = min(19, autogroup_niceness(server.process.pid) + 10)
-    assert {autogroup_niceness(pid) for pid in (celery, *children)} == {expected}
+    expected = min(19, session_niceness(server.process.pid) + 10)
+    assert {session_niceness(pid) for pid in (celery, *children)} == {expected}
     group = Path(f"/proc/{celery}/autogroup").read_text().split()[0]
     assert group != Path("/proc/self/autogroup").read_text().split()[0]
-    assert autogroup_niceness(server.process.pid) == autogroup_niceness(os.getpid())
+    assert session_niceness(server.process.pid) == session_niceness(os.getpid())

@@ -34,10 +34,10 @@ def lower_priority(niceness: int) -> None:
         _lower_session(niceness)
 
 
-def session_niceness() -> int | None:
-    """This process's session's nice value for the scheduler's autogroups, or None without them."""
+def session_niceness(pid: int | str = "self") -> int | None:
+    """A process's session's nice value for the scheduler's autogroups (this one's by default), or None without them."""
     try:
-        return int(AUTOGROUP.read_text().split()[-1])  # "/autogroup-1234 nice 0"
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])  # "/autogroup-1234 nice 0"
     except (OSError, ValueError, IndexError):
         return None
 
