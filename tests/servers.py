@@ -192,22 +192,28 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 @contextmanager
-def daphne_server(env: dict[str, str], port: int, server: str = "daphne") -> Iterator[subprocess.Popen]:
+def daphne_server(
+    env: dict[str, str], port: int, server: str = "daphne", own_session: bool = False
+) -> Iterator[subprocess.Popen]:
     """The product served by daphne (the default) or uvicorn (the optional media server)."""
     if server == "uvicorn":
         command, ready = uvicorn_command(port, log_level="info"), "Uvicorn running on"
     else:
         command, ready = daphne_command(port), "Listening on TCP address"
-    with daphne_process(env, command, ready) as process:
+    with daphne_process(env, command, ready, own_session) as process:
         yield process
 
 
 @contextmanager
 def daphne_process(
-    env: dict[str, str], command: list[str], ready: str = "Listening on TCP address"
+    env: dict[str, str], command: list[str], ready: str = "Listening on TCP address", own_session: bool = False
 ) -> Iterator[subprocess.Popen]:
-    """The server started with `command`, once it logs `ready`; `process.output` reads its log."""
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    """The server started with `command`, once it logs `ready`; `process.output` reads its log.
+
+    `own_session`: started as systemd starts a service, leading a session of its own.
+    """
+    options = {"cwd": ROOT, "env": env, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    process = subprocess.Popen(command, **options, start_new_session=own_session)
     try:
         process.output = _wait_for_line(process, ready, command[2])
         yield process
@@ -343,7 +349,11 @@ def superuser_env(username: str, password: str) -> dict[str, str]:
 
 @contextmanager
 def call_server(
-    workdir: Path, server_class: type[CallServer] = CallServer, server: str = "daphne", **overrides: str
+    workdir: Path,
+    server_class: type[CallServer] = CallServer,
+    server: str = "daphne",
+    own_session: bool = False,
+    **overrides: str,
 ) -> Iterator[CallServer]:
     """Migrate, seed the demo and serve it with daphne (or uvicorn); the model URL points at the stand-in's port."""
     port, standin_port = free_port(), free_port()
@@ -355,7 +365,7 @@ def call_server(
     )
     migrate(env)
     manage(env, "seed_demo")
-    with daphne_server(env, port, server) as process:
+    with daphne_server(env, port, server, own_session) as process:
         yield server_class(f"http://127.0.0.1:{port}", standin_port, workdir / "e2e.sqlite3", process, env)
 
 

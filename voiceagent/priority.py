@@ -35,7 +35,11 @@ def lower_priority(niceness: int) -> None:
 
 
 def session_niceness(pid: int | str = "self") -> int | None:
-    """A process's session's nice value for the scheduler's autogroups (this one's by default), or None without them."""
+    """A process's session's nice value for the scheduler's autogroups (this one's by default).
+
+    None without them, and also for a process still in the boot session's default group (one
+    whose ancestors never started a session, as under some CI runners): its file reads empty.
+    """
     try:
         return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])  # "/autogroup-1234 nice 0"
     except (OSError, ValueError, IndexError):
