@@ -142,7 +142,9 @@ def test_the_phone_region_defaults_to_us_takes_any_case_and_refuses_an_unknown_c
     assert result.returncode != 0 and "PHONE_DEFAULT_REGION='XX' is not a region code" in result.stderr
 
 
-@pytest.mark.parametrize("variable, value", [("CALL_DB_PROCESSES", "-1"), ("BACKGROUND_NICENESS", "-5")])
+@pytest.mark.parametrize(
+    "variable, value", [("REQUEST_THREADS", "-1"), ("CALL_DB_PROCESSES", "-1"), ("BACKGROUND_NICENESS", "-5")]
+)
 def test_a_negative_worker_count_or_a_priority_above_the_servers_refuses_to_start(tmp_path, variable, value):
     result = run_settings(tmp_path / "secrets.env", **{variable: value})
     assert result.returncode != 0 and "BACKGROUND_NICENESS from 0 to 19" in result.stderr

@@ -5,12 +5,22 @@ from __future__ import annotations
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voiceagent.settings")
 
 # Django must be set up before anything imports models (Channels' documented order).
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402
+
+from voiceagent.request_threads import RequestThreads, ReusedThreadsASGIHandler  # noqa: E402
+
+# Each request's sync code on a thread kept between requests, with its database connection,
+# instead of a new thread (and connection) per request (voiceagent/request_threads.py).
+request_threads = RequestThreads(settings.REQUEST_THREADS)
+request_threads.start()
+django_asgi_app = ReusedThreadsASGIHandler(request_threads)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

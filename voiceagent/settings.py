@@ -88,6 +88,9 @@ STREAM_TOKEN_MAX_AGE = env.int("STREAM_TOKEN_MAX_AGE", default=60)
 REALTIME_CONNECT_TIMEOUT = env.float("REALTIME_CONNECT_TIMEOUT", default=5.0)
 # An accepted media stream must send its `start` within this long, or it is closed and recorded.
 STREAM_START_TIMEOUT = env.float("STREAM_START_TIMEOUT", default=5.0)
+# Threads kept for HTTP requests (webhooks, pages) between requests, each with its database
+# connection (voiceagent/request_threads.py); a request that finds none free gets a new thread.
+REQUEST_THREADS = env.int("REQUEST_THREADS", default=8)
 # The writes a live call queues (transcripts, events, tool-call records, its end, its recording)
 # in this many worker processes per server process instead of its threads, where the ORM's Python
 # competes with the audio for the GIL (voiceagent/db.py; README, *Production*). 0: threads.
@@ -95,9 +98,9 @@ CALL_DB_PROCESSES = env.int("CALL_DB_PROCESSES", default=0)
 # How far below the media server background work runs in the CPU's queue (`nice`): Celery's worker
 # and the database worker processes. Under contention the audio of live calls goes first.
 BACKGROUND_NICENESS = env.int("BACKGROUND_NICENESS", default=10)
-if CALL_DB_PROCESSES < 0 or not 0 <= BACKGROUND_NICENESS <= 19:
+if REQUEST_THREADS < 0 or CALL_DB_PROCESSES < 0 or not 0 <= BACKGROUND_NICENESS <= 19:
     raise ImproperlyConfigured(
-        "CALL_DB_PROCESSES must be 0 or more, and BACKGROUND_NICENESS from 0 to 19"
+        "REQUEST_THREADS and CALL_DB_PROCESSES must be 0 or more, and BACKGROUND_NICENESS from 0 to 19"
         " (a process may lower its CPU priority, not raise it)."
     )
 # Twilio's REST API (hang-up, transfer); tests and the simulator point it at a local fake.
