@@ -15,17 +15,26 @@ It reports, per call, each step's CPU time (`time.process_time`, the fastest of 
 --calls new calls: the least disturbed), its queries, and its Python function calls (counted in one
 more round with `sys.setprofile`: the same on every run, where CPU time varies by a third between
 runs on a shared machine).
+
+The test client runs the request in the calling thread. The server does not: then it posts the
+same webhooks, one after another, to `voiceagent.asgi.application` on an event loop, as daphne
+calls it, and reports the CPU per call (all threads), and the threads started and the database
+connections opened per call. --django-handler serves them with Django's own `ASGIHandler`
+instead, which starts a new thread, and opens a new connection, for every request
+(voiceagent/request_threads.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -40,7 +49,7 @@ NUMBER = "+15005550006"  # the seeded number bench/run.py's calls ring
 FORM = "application/x-www-form-urlencoded"  # as Twilio posts a webhook
 
 
-def measure(calls: int, repeat: int) -> dict:
+def measure(calls: int, repeat: int, django_handler: bool) -> dict:
     """In the child: each step's CPU ms, queries and Python function calls, per call."""
     import django
 
@@ -113,20 +122,102 @@ def measure(calls: int, repeat: int) -> dict:
                 one_call(repeat * calls + i, {"webhook": 0.0, "claim": 0.0})
         finally:
             sys.setprofile(None)
-    return {
+    figures = {
         name: {"cpu_ms": min(values), "queries": queries[name] / calls, "functions": functions[name] / calls}
         for name, values in rounds.items()
     }
+    figures["served"] = served(calls, repeat, django_handler, signed, offset=(repeat + 1) * calls)
+    return figures
+
+
+def served(calls: int, repeat: int, django_handler: bool, signed, offset: int) -> dict:
+    """The webhooks as daphne serves them: through the ASGI application, on an event loop."""
+    from django.db.backends.signals import connection_created
+
+    from voiceagent.asgi import application
+
+    if django_handler:
+        from django.core.handlers.asgi import ASGIHandler
+
+        application = ASGIHandler()
+    counts = {"threads": 0, "connections": 0}
+    start_thread = threading.Thread.start
+
+    def counted_start(thread):
+        counts["threads"] += 1
+        start_thread(thread)
+
+    def opened(**kwargs):
+        counts["connections"] += 1
+
+    threading.Thread.start = counted_start  # the only way to count threads that end before anyone looks
+    connection_created.connect(opened)
+
+    async def rounds() -> list[tuple[float, int, int]]:
+        await asgi_post(application, *signed(offset - 1))  # first, untimed, as above
+        results = []
+        for r in range(repeat):
+            before, t0 = dict(counts), time.process_time()
+            for i in range(calls):
+                await asgi_post(application, *signed(offset + r * calls + i))
+            spent = time.process_time() - t0
+            started, connected = (counts[k] - before[k] for k in ("threads", "connections"))
+            results.append((spent, started, connected))
+        return results
+
+    results = asyncio.run(rounds())
+    spent, threads, connections = min(results)
+    return {"cpu_ms": 1000 * spent / calls, "threads": threads / calls, "connections": connections / calls}
+
+
+async def asgi_post(application, body: str, signature: str) -> None:
+    """One POST /twilio/voice/ as daphne hands it to the application; the whole response awaited."""
+    content = body.encode()
+    headers = [(b"host", b"127.0.0.1"), (b"content-type", FORM.encode()), (b"content-length", b"%d" % len(content))]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/twilio/voice/",
+        "raw_path": b"/twilio/voice/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [*headers, (b"x-twilio-signature", signature.encode())],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),  # the signature covers PUBLIC_URL, as bench/run.py's server has it
+    }
+    answered, status, messages = asyncio.Event(), [], [{"type": "http.request", "body": content}]
+
+    async def receive() -> dict:
+        if messages:
+            return messages.pop()
+        await answered.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+        elif not message.get("more_body"):
+            answered.set()
+
+    await application(scope, receive, send)
+    if status != [200]:
+        raise SystemExit(f"the webhook was answered {status}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=200, help="new calls per round (default 200)")
     parser.add_argument("--repeat", type=int, default=5, help="timed rounds; CPU is the fastest's (default 5)")
+    parser.add_argument(
+        "--django-handler", action="store_true", help="serve the webhooks with Django's own ASGIHandler, for comparison"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.calls, args.repeat)))
+        print(json.dumps(measure(args.calls, args.repeat, args.django_handler)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         no_model = SimpleNamespace(port=9, text_port=9)  # the set-up never dials the model
@@ -134,6 +225,7 @@ def main() -> None:
         env["DJANGO_SETTINGS_MODULE"] = "voiceagent.settings"
         processes.prepare_database(env, args.calls, recording=True)
         child = [sys.executable, __file__, "--child", "--calls", str(args.calls), "--repeat", str(args.repeat)]
+        child += ["--django-handler"] if args.django_handler else []
         done = subprocess.run(child, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         if done.returncode:
             raise SystemExit(done.stderr or done.stdout)
@@ -146,6 +238,17 @@ def main() -> None:
     for name, label in (("webhook", "voice webhook (whole request)"), ("claim", "stream claim and bridge set-up")):
         figures = result[name]
         print(f"| {label} | {figures['cpu_ms']:.2f} | {figures['queries']:.0f} | {figures['functions']:.0f} |")
+    handler = "Django's own ASGIHandler" if args.django_handler else "voiceagent.asgi.application"
+    print()
+    print(f"The same webhooks served as daphne serves them ({handler}, on an event loop):")
+    print(
+        "| step | CPU ms per call (fastest round, all threads) | threads started per call"
+        " | database connections opened per call |"
+    )
+    print("|---|---|---|---|")
+    figures = result["served"]
+    cells = (figures["cpu_ms"], figures["threads"], figures["connections"])
+    print("| voice webhook, served | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
 
 
 if __name__ == "__main__":
