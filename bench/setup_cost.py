@@ -19,9 +19,11 @@ runs on a shared machine).
 The test client runs the request in the calling thread. The server does not: then it posts the
 same webhooks, one after another, to `voiceagent.asgi.application` on an event loop, as daphne
 calls it, and reports the CPU per call (all threads), and the threads started and the database
-connections opened per call. --django-handler serves them with Django's own `ASGIHandler`
-instead, which starts a new thread, and opens a new connection, for every request
-(voiceagent/request_threads.py).
+connections opened per call, and the wall time per call (the database's round trips, and on
+PostgreSQL its connections' start, are in it). --django-handler serves them with Django's own
+`ASGIHandler` instead, which starts a new thread, and opens a new connection, for every request
+(voiceagent/request_threads.py). --database-url measures on that database instead of a throwaway
+SQLite file: it is migrated and seeded, so give an empty one.
 """
 
 from __future__ import annotations
@@ -153,21 +155,26 @@ def served(calls: int, repeat: int, django_handler: bool, signed, offset: int) -
     threading.Thread.start = counted_start  # the only way to count threads that end before anyone looks
     connection_created.connect(opened)
 
-    async def rounds() -> list[tuple[float, int, int]]:
+    async def rounds() -> list[tuple[float, float, int, int]]:
         await asgi_post(application, *signed(offset - 1))  # first, untimed, as above
         results = []
         for r in range(repeat):
-            before, t0 = dict(counts), time.process_time()
+            before, t0, w0 = dict(counts), time.process_time(), time.perf_counter()
             for i in range(calls):
                 await asgi_post(application, *signed(offset + r * calls + i))
-            spent = time.process_time() - t0
+            spent, waited = time.process_time() - t0, time.perf_counter() - w0
             started, connected = (counts[k] - before[k] for k in ("threads", "connections"))
-            results.append((spent, started, connected))
+            results.append((spent, waited, started, connected))
         return results
 
     results = asyncio.run(rounds())
-    spent, threads, connections = min(results)
-    return {"cpu_ms": 1000 * spent / calls, "threads": threads / calls, "connections": connections / calls}
+    spent, _, threads, connections = min(results)
+    return {
+        "cpu_ms": 1000 * spent / calls,
+        "wall_ms": 1000 * min(waited for _, waited, _, _ in results) / calls,
+        "threads": threads / calls,
+        "connections": connections / calls,
+    }
 
 
 async def asgi_post(application, body: str, signature: str) -> None:
@@ -214,6 +221,7 @@ def main() -> None:
     parser.add_argument(
         "--django-handler", action="store_true", help="serve the webhooks with Django's own ASGIHandler, for comparison"
     )
+    parser.add_argument("--database-url", help="an empty database to measure on (default: a throwaway SQLite file)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -223,6 +231,8 @@ def main() -> None:
         no_model = SimpleNamespace(port=9, text_port=9)  # the set-up never dials the model
         env = processes.server_env(Path(tmp), 8000, no_model, "")
         env["DJANGO_SETTINGS_MODULE"] = "voiceagent.settings"
+        if args.database_url:
+            env["DATABASE_URL"] = args.database_url
         processes.prepare_database(env, args.calls, recording=True)
         child = [sys.executable, __file__, "--child", "--calls", str(args.calls), "--repeat", str(args.repeat)]
         child += ["--django-handler"] if args.django_handler else []
@@ -231,7 +241,8 @@ def main() -> None:
             raise SystemExit(done.stderr or done.stdout)
         result = json.loads(done.stdout.splitlines()[-1])
     cores = os.cpu_count()
-    print(f"Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}; SQLite")
+    engine = args.database_url.split(":", 1)[0] if args.database_url else "SQLite"
+    print(f"Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}; {engine}")
     print(f"{args.calls} new calls per round, {args.repeat} rounds, one thread")
     print("| step | CPU ms per call (fastest round) | queries per call | Python function calls per call |")
     print("|---|---|---|---|")
@@ -242,12 +253,12 @@ def main() -> None:
     print()
     print(f"The same webhooks served as daphne serves them ({handler}, on an event loop):")
     print(
-        "| step | CPU ms per call (fastest round, all threads) | threads started per call"
-        " | database connections opened per call |"
+        "| step | CPU ms per call (fastest round, all threads) | wall ms per call (fastest round)"
+        " | threads started per call | database connections opened per call |"
     )
-    print("|---|---|---|---|")
+    print("|---|---|---|---|---|")
     figures = result["served"]
-    cells = (figures["cpu_ms"], figures["threads"], figures["connections"])
+    cells = (figures["cpu_ms"], figures["wall_ms"], figures["threads"], figures["connections"])
     print("| voice webhook, served | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
 
 
