@@ -63,12 +63,18 @@ def test_a_thread_whose_request_did_not_finish_is_not_kept(threads):
     assert threads.idle == 1 and ended(executor)
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_requests_run_on_a_kept_thread_and_reuse_its_database_connection():
-    """Django's own handler ran each of these on a new thread, with a new connection (three of each)."""
+@pytest.fixture
+async def handler():
+    """Django served on one kept thread; its connection closed after, so the test database can be dropped."""
     threads = RequestThreads(1)
     await sync_to_async(threads.start)()
-    handler = ReusedThreadsASGIHandler(threads)
+    yield ReusedThreadsASGIHandler(threads)
+    await sync_to_async(threads.close)()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_requests_run_on_a_kept_thread_and_reuse_its_database_connection(handler):
+    """Django's own handler ran each on a new thread (three here), each with a new connection."""
     ran_on, opened_on = [], []
 
     def started(**kwargs):
@@ -88,20 +94,13 @@ async def test_requests_run_on_a_kept_thread_and_reuse_its_database_connection()
     finally:
         request_started.disconnect(started)
         connection_created.disconnect(opened)
-        await sync_to_async(threads.close)()  # the kept thread's connection too: the test database is dropped later
     assert len(set(ran_on)) == 1 and ran_on[0].startswith("request")
     assert opened_on == ran_on[:1]
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_middleware_runs_around_the_view():
-    threads = RequestThreads(1)
-    await sync_to_async(threads.start)()
-    handler = ReusedThreadsASGIHandler(threads)
-    try:
-        response = await HttpCommunicator(handler, "GET", "/admin/login/", headers=HOST).get_response()
-    finally:
-        await sync_to_async(threads.close)()
+async def test_the_middleware_runs_around_the_view(handler):
+    response = await HttpCommunicator(handler, "GET", "/admin/login/", headers=HOST).get_response()
     headers = {name.lower(): value for name, value in response["headers"]}
     assert response["status"] == 200
     assert headers[b"x-frame-options"] == b"DENY"  # XFrameOptionsMiddleware
