@@ -191,6 +191,12 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
+def _start(command: list[str], env: dict[str, str], own_session: bool) -> subprocess.Popen:
+    """A project process, its output piped for `_wait_for_line`; `own_session`: as systemd starts services."""
+    options = {"cwd": ROOT, "env": env, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    return subprocess.Popen(command, **options, start_new_session=own_session)
+
+
 @contextmanager
 def daphne_server(
     env: dict[str, str], port: int, server: str = "daphne", own_session: bool = False
@@ -212,8 +218,7 @@ def daphne_process(
 
     `own_session`: started as systemd starts a service, leading a session of its own.
     """
-    options = {"cwd": ROOT, "env": env, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
-    process = subprocess.Popen(command, **options, start_new_session=own_session)
+    process = _start(command, env, own_session)
     try:
         process.output = _wait_for_line(process, ready, command[2])
         yield process
@@ -232,9 +237,7 @@ def celery_worker(env: dict[str, str], own_session: bool = False) -> Iterator[su
     `process.output.wait_for(...)` waits on its log lines (task results, our services' INFO lines).
     `own_session`: started as systemd starts a service, leading a session of its own.
     """
-    command = celery_command("e2e", 1)
-    options = {"cwd": ROOT, "env": env, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
-    process = subprocess.Popen(command, **options, start_new_session=own_session)
+    process = _start(celery_command("e2e", 1), env, own_session)
     try:
         process.output = _wait_for_line(process, " ready.", "celery worker")
         yield process
