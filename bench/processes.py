@@ -52,14 +52,16 @@ def daphne_command(port: int, app: str = PRODUCT_APP) -> list[str]:
 
 
 def uvicorn_command(port: int, app: str = PRODUCT_APP, log_level: str = "warning") -> list[str]:
-    """The optional server for the media path (README, *Production*): uvicorn on uvloop and httptools.
+    """The optional server for the media path (README, *Production*): uvicorn on uvloop and httptools,
+    its websockets on websockets' sans-I/O protocol (uvicorn's `--ws websockets` is the deprecated
+    one on websockets' legacy server, which cost more CPU and had longer tails: README, *Benchmark*).
 
     No ASGI lifespan (Channels' router has none; the MCP mount starts itself, as under daphne) and
     no permessage-deflate: carriers do not ask for it, and compressing base64 audio costs CPU for little.
     """
     return [
         *(sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)),
-        *("--loop", "uvloop", "--http", "httptools", "--ws", "websockets", "--ws-per-message-deflate", "false"),
+        *("--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false"),
         *("--lifespan", "off", "--no-access-log", "--log-level", log_level),
     ]
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 import shlex
 
-from .servers import NGINX_SITE, ROOT, PrivateCertificates, daphne_proxied_command, daphne_tls_command
+from .servers import (
+    NGINX_SITE,
+    ROOT,
+    PrivateCertificates,
+    daphne_proxied_command,
+    daphne_tls_command,
+    uvicorn_proxied_command,
+)
 
 README = (ROOT / "README.md").read_text()
 
@@ -32,3 +39,15 @@ def test_the_readme_runs_daphne_tls_as_the_tests_do_but_on_all_interfaces(tmp_pa
     command = command.replace(":interface=127.0.0.1", "").replace(str(certs.key), "/etc/ssl/voice/privkey.pem")
     command = command.replace(str(certs.cert), "/etc/ssl/voice/cert.pem")
     assert f"  {command.replace(str(certs.chain), '/etc/ssl/voice/chain.pem')}\n" in README
+
+
+def test_the_readme_runs_uvicorn_as_the_tests_do_but_logging_as_the_operator_likes():
+    """The flags that shape the media path (the websocket implementation above all) are the tested ones."""
+    block = re.search(r"```sh\n *(uvicorn voiceagent\.asgi:application .*?)\n *```", README, flags=re.S)
+    assert block is not None
+    tested = uvicorn_proxied_command(8001)
+    assert tested[1:3] == ["-m", "uvicorn"]
+    args = [arg for arg in tested[3:] if arg != "--no-access-log"]
+    level = args.index("--log-level")
+    del args[level : level + 2]
+    assert shlex.split(block.group(1).replace("\\\n", " ")) == ["uvicorn", *args]

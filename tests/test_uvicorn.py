@@ -1,8 +1,8 @@
 """uvicorn, the optional server for the media path (README, *Production*): the end-to-end tests
-that matter most for audio and trust, run again through a real uvicorn (uvloop, httptools, the
-websockets implementation) with channels-redis on a real redis-server, and the writes of live
-calls in two database worker processes (`CALL_DB_PROCESSES=2`), the combination the benchmark
-measured best (README, *Benchmark*).
+that matter most for audio and trust, run again through a real uvicorn (uvloop, httptools, websockets'
+sans-I/O protocol) with channels-redis on a real redis-server, and the writes of live calls in
+two database worker processes (`CALL_DB_PROCESSES=2`), the combination the benchmark measured
+shortest in bursts (README, *Benchmark*).
 
 The tests are test_e2e.py's own, imported so pytest collects them here too, with this module's
 `server` fixture: the same assertions, on the other server.
