@@ -1,4 +1,5 @@
-"""README's *Production* shows what tests/test_proxy.py and tests/test_tls.py run, word for word."""
+"""README's *Production* shows what tests/test_proxy.py, tests/test_tls.py and the uvicorn tests run, word for
+word (uvicorn's logging flags aside)."""
 
 from __future__ import annotations
 
