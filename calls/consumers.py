@@ -120,7 +120,8 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         await self.accept()
-        await self._join(call_group(call_sid))
+        # The runner opens the model's socket at once: its handshake overlaps the join's round trip
+        # to the channel layer instead of following it (in a burst of 50, each took tens of ms).
         self.runner = CallRunner(
             setup,
             send_to_caller=self._send_text,
@@ -131,6 +132,7 @@ class MediaStreamConsumer(AsyncWebsocketConsumer):
             telephony=carrier.wire(),
             control=carrier.control(),
         )
+        await self._join(call_group(call_sid))
 
     async def _join(self, group: str) -> None:
         """Listen for staff commands; without a working channel layer the call still goes on."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 
@@ -274,6 +275,32 @@ async def test_staff_hang_up_crosses_the_channel_layer_and_ends_the_call_with_a_
     assert (ended["state"], ended["reason"]) == ("ended", "staff_ended")
     call = await refresh(incoming_call)
     assert (call.end_reason, call.ended_by, call.end_detail) == ("staff_ended", "olivia", "ended by olivia")
+
+
+async def test_the_model_s_socket_opens_while_the_call_joins_its_group(connector, incoming_call, monkeypatch):
+    """The model's handshake overlaps the join's round trip to the channel layer, not after it."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    group_add, joined = layer.group_add, asyncio.Event()
+    seen_while_joining = []
+
+    async def slow_group_add(group, channel):
+        # A layer's round trip; if the model only connects after the join, it ends with no model.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(connector.connected.wait(), 1)
+        seen_while_joining.append(connector.connected.is_set())
+        await group_add(group, channel)
+        joined.set()
+
+    monkeypatch.setattr(layer, "group_add", slow_group_add)
+    communicator = await open_stream(incoming_call)  # returns at the accept, before the join
+    await asyncio.wait_for(joined.wait(), 5)
+    assert seen_while_joining == [True]
+    await communicator.send_to(start_message(incoming_call.call_sid))
+    (update,) = await connector.models[0].wait_for("session.update")
+    assert update["session"]["instructions"]
+    await communicator.disconnect()
 
 
 async def test_audio_frames_never_hop_to_the_database_thread(connector, incoming_call, monkeypatch):
