@@ -47,6 +47,7 @@ class BenchCall:
     speak_every_s: float  # the caller speaks again, over the agent if it is still talking
     duration_s: float
     call_sid: str = ""
+    post_to: str = ""  # where the webhook is posted, when not base_url (a server of its own for webhooks)
 
     async def run(self) -> CallTiming:
         self.call_sid = self.call_sid or "CA" + time.monotonic_ns().to_bytes(16, "big").hex()
@@ -67,10 +68,11 @@ class BenchCall:
         return timing
 
     async def _webhook(self, timing: CallTiming) -> StreamInstruction | None:
-        url = self.base_url + "/twilio/voice/"
+        url = self.base_url + "/twilio/voice/"  # signed as the server's PUBLIC_URL names it
         params = {"CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32, "From": self.from_number}
         params |= {"To": "+15005550006", "CallStatus": "ringing", "Direction": "inbound"}
-        response = await requests_poster(url, params, {"X-Twilio-Signature": sign(self.auth_token, url, params)})
+        signature = {"X-Twilio-Signature": sign(self.auth_token, url, params)}
+        response = await requests_poster((self.post_to or self.base_url) + "/twilio/voice/", params, signature)
         instruction = parse_twiml(response.body) if response.status == 200 else None
         if not isinstance(instruction, StreamInstruction):
             timing.error = f"webhook answered {response.status}"

@@ -75,6 +75,8 @@ class Servers:
     port: int
     celery: subprocess.Popen | None
     server_pids: tuple[int, ...] = ()  # the server and its database worker processes (--db-processes)
+    webhooks: subprocess.Popen | None = None  # --webhook-process: the server the webhooks are posted to
+    webhook_port: int = 0
 
 
 @dataclass
@@ -111,10 +113,16 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     talk = {"speech": speech, "speak_at_s": 1.0, "speak_every_s": args.speak_every, "duration_s": args.duration}
     offsets = args.arrival.offsets(n)
     n = len(offsets)
-    calls = [BenchCall(base, processes.TOKEN, f"+1555030{i:04d}", f"bench-{i:04d}", **talk) for i in range(n)]
+    post_to = f"http://127.0.0.1:{servers.webhook_port}" if servers.webhook_port else ""
+    calls = [
+        BenchCall(base, processes.TOKEN, f"+1555030{i:04d}", f"bench-{i:04d}", **talk, post_to=post_to)
+        for i in range(n)
+    ]
     # The load generator's and the stand-in's work is nearly the same in every run of a command.
     fixed = {"load generator": CpuSamples("self"), "stand-in": CpuSamples(servers.standin.process.pid)}
     others = dict(fixed) | {"text API": CpuSamples(servers.standin.text_process.pid)}
+    if servers.webhooks is not None:  # counted in the server's CPU too
+        others["webhook server"] = CpuSamples(servers.webhooks.pid)
     if servers.celery is not None:  # its pool's children included; read at the ends only (a /proc scan)
         others["celery worker"] = CpuSamples(servers.celery.pid, tree_cpu_seconds)
     reference_ms = reference_cpu_ms()
@@ -289,6 +297,11 @@ async def main() -> None:
     parser.add_argument(
         "--db-processes", type=int, default=0, help="CALL_DB_PROCESSES: the writes of live calls in N processes"
     )
+    parser.add_argument(
+        "--webhook-process",
+        action="store_true",
+        help="post the webhooks to a second server process, the media streams to the first (CPU and RSS included)",
+    )
     parser.add_argument("--embedded", action="store_true", help="no Redis or Celery even if redis-server exists")
     parser.add_argument(
         "--floor", action="store_true", help="serve bench/floor_app.py: the same traffic, no product behind it"
@@ -325,8 +338,18 @@ async def main() -> None:
             started.append(daphne)
             await wait_ready(port)  # the database workers, if any, were started before the port opened
             server_pids = (daphne.pid, *sorted(descendants(daphne.pid)))
+            webhooks, webhook_port = None, 0
+            if args.webhook_process:  # as an nginx route by path would split them; it carries no call
+                webhook_port = processes.free_port()
+                webhooks_env = env | {"CALL_DB_PROCESSES": "0"}
+                webhooks = processes.start_server(
+                    webhooks_env, webhook_port, workdir / "webhooks.log", app, args.server
+                )
+                started.append(webhooks)
+                await wait_ready(webhook_port)
+                server_pids += (webhooks.pid,)
             idle_rss = sum_rss_mib(server_pids)
-            servers = Servers(daphne, standin, port, celery, server_pids)
+            servers = Servers(daphne, standin, port, celery, server_pids, webhooks, webhook_port)
             results = [await run_level(n, args, servers) for n in levels]
         finally:
             for process in reversed(started):
@@ -336,6 +359,8 @@ async def main() -> None:
     if args.floor:
         shape = "the floor: bench/floor_app.py, the same traffic with no product behind it"
     shape = f"{args.server}; {shape}"
+    if args.webhook_process:
+        shape += "; the webhooks served by a second server process (CPU and RSS included)"
     if args.db_processes:
         shape += f"; the writes of live calls in {args.db_processes} database processes (CPU and RSS included)"
     report(results, idle_rss, args, shape)

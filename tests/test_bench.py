@@ -122,6 +122,14 @@ def test_one_call_runs_of_voiceagent_and_of_the_floor_complete_with_the_same_tra
     assert traffic["floor"][0] == traffic["voiceagent"][0], traffic
 
 
+def test_a_run_with_the_webhooks_in_a_process_of_their_own_completes_and_shows_that_process():
+    cells, stdout = one_call_run("--webhook-process", "--embedded")
+    assert "the webhooks served by a second server process" in stdout
+    assert "1 calls: 0 failed, 0 with frames dropped" in stdout
+    assert re.search(r"other processes' CPU: .*webhook server \d+%", stdout), stdout
+    assert int(cells[6].split(" / ")[0]) > 150  # the call was bridged: 4 s of caller audio paired
+
+
 def test_the_set_up_cost_run_counts_each_steps_queries_and_python_calls():
     """bench/setup_cost.py on a few calls: the queries per call are the README's (issue #17), and
     the webhooks served as daphne serves them start no thread and open no connection (Django's
