@@ -68,11 +68,12 @@ class BenchCall:
         return timing
 
     async def _webhook(self, timing: CallTiming) -> StreamInstruction | None:
-        url = self.base_url + "/twilio/voice/"  # signed as the server's PUBLIC_URL names it
+        path = "/twilio/voice/"
         params = {"CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32, "From": self.from_number}
         params |= {"To": "+15005550006", "CallStatus": "ringing", "Direction": "inbound"}
-        signature = {"X-Twilio-Signature": sign(self.auth_token, url, params)}
-        response = await requests_poster((self.post_to or self.base_url) + "/twilio/voice/", params, signature)
+        # Signed for the URL the server's PUBLIC_URL names, wherever it is posted.
+        signature = {"X-Twilio-Signature": sign(self.auth_token, self.base_url + path, params)}
+        response = await requests_poster((self.post_to or self.base_url) + path, params, signature)
         instruction = parse_twiml(response.body) if response.status == 200 else None
         if not isinstance(instruction, StreamInstruction):
             timing.error = f"webhook answered {response.status}"

@@ -76,7 +76,7 @@ class Servers:
     celery: subprocess.Popen | None
     server_pids: tuple[int, ...] = ()  # the server and its database worker processes (--db-processes)
     webhooks: subprocess.Popen | None = None  # --webhook-process: the server the webhooks are posted to
-    webhook_port: int = 0
+    webhook_url: str = ""  # its base URL ("": the webhooks go to the media server)
 
 
 @dataclass
@@ -113,9 +113,8 @@ async def run_level(n: int, args, servers: Servers) -> LevelResult:
     talk = {"speech": speech, "speak_at_s": 1.0, "speak_every_s": args.speak_every, "duration_s": args.duration}
     offsets = args.arrival.offsets(n)
     n = len(offsets)
-    post_to = f"http://127.0.0.1:{servers.webhook_port}" if servers.webhook_port else ""
     calls = [
-        BenchCall(base, processes.TOKEN, f"+1555030{i:04d}", f"bench-{i:04d}", **talk, post_to=post_to)
+        BenchCall(base, processes.TOKEN, f"+1555030{i:04d}", f"bench-{i:04d}", **talk, post_to=servers.webhook_url)
         for i in range(n)
     ]
     # The load generator's and the stand-in's work is nearly the same in every run of a command.
@@ -338,7 +337,7 @@ async def main() -> None:
             started.append(daphne)
             await wait_ready(port)  # the database workers, if any, were started before the port opened
             server_pids = (daphne.pid, *sorted(descendants(daphne.pid)))
-            webhooks, webhook_port = None, 0
+            webhooks, webhook_url = None, ""
             if args.webhook_process:  # as an nginx route by path would split them; it carries no call
                 webhook_port = processes.free_port()
                 webhooks_env = env | {"CALL_DB_PROCESSES": "0"}
@@ -348,8 +347,9 @@ async def main() -> None:
                 started.append(webhooks)
                 await wait_ready(webhook_port)
                 server_pids += (webhooks.pid,)
+                webhook_url = f"http://127.0.0.1:{webhook_port}"
             idle_rss = sum_rss_mib(server_pids)
-            servers = Servers(daphne, standin, port, celery, server_pids, webhooks, webhook_port)
+            servers = Servers(daphne, standin, port, celery, server_pids, webhooks, webhook_url)
             results = [await run_level(n, args, servers) for n in levels]
         finally:
             for process in reversed(started):

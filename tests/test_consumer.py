@@ -286,7 +286,8 @@ async def test_the_model_s_socket_opens_while_the_call_joins_its_group(connector
     seen_while_joining = []
 
     async def slow_group_add(group, channel):
-        # A layer's round trip; if the model only connects after the join, it ends with no model.
+        # A slow round trip to the layer. Were the model connected only after the join, this would
+        # wait out the second and record False.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(connector.connected.wait(), 1)
         seen_while_joining.append(connector.connected.is_set())
